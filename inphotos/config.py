@@ -1,0 +1,69 @@
+"""Typed user settings, saved as JSON in the config folder.
+
+Unknown keys are ignored and bad values fall back to defaults, so a hand-edited or older
+settings file never stops the app from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "ViT-B-32:laion2b_s34b_b79k"
+
+
+@dataclass
+class Settings:
+    """Everything the user can change. 0 or "auto" means: InPhotos picks."""
+
+    model: str = DEFAULT_MODEL
+    device: str = "auto"
+    precision: str = "auto"
+    batch_size: int = 0
+    decode_workers: int = 0
+    thumbnail_size: int = 160
+    show_scores: bool = False
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read settings from `path`; missing file or bad values give defaults."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as e:
+            log.warning("Settings file %s unreadable (%s); using defaults", path, e)
+            return cls()
+        settings = cls()
+        if not isinstance(raw, dict):
+            return settings
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value = raw[f.name]
+            default = getattr(settings, f.name)
+            if type(value) is type(default):
+                setattr(settings, f.name, value)
+            else:
+                log.warning("Setting %s=%r ignored (expected %s)", f.name, value, type(default).__name__)
+        return settings
+
+    def save(self, path: Path) -> None:
+        """Write atomically, so a crash never leaves half a settings file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data: dict[str, Any] = asdict(self)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, indent=2)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

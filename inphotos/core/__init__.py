@@ -1,0 +1,1 @@
+"""The engine: scanning, decoding, indexing and search. Plain Python, no Qt."""

@@ -1,0 +1,260 @@
+"""Safe, fast image decoding: one decode gives the model input, the grid thumbnail and metadata.
+
+JPEGs are decoded at reduced size (Pillow's `draft`, DCT scaling) because a full 12 MP decode
+costs more than the model's share of the work; the result is still larger than both the model
+input and the thumbnail, so quality holds (tests compare with open_clip's own preprocessing).
+Every failure becomes a `DecodeError` with a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+log = logging.getLogger(__name__)
+
+#: Images with more pixels than this are skipped: decoding them would take gigabytes.
+MAX_PIXELS = 180_000_000
+#: Thumbnails are stored at this size (long side); the grid shows them at up to this size.
+THUMB_SIZE = 320
+FINGERPRINT_CHUNK = 64 * 1024
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+_heif_registered = False
+
+
+def register_heif() -> bool:
+    """Teach Pillow HEIC/HEIF (iPhone photos); False when pillow-heif is missing."""
+    global _heif_registered
+    if not _heif_registered:
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+            _heif_registered = True
+        except ImportError:  # pragma: no cover - it is a dependency, but keep going without it
+            log.warning("pillow-heif is not installed: HEIC photos will be skipped")
+    return _heif_registered
+
+
+class DecodeError(Exception):
+    """A file that cannot be indexed; str(e) is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class PixelSpec:
+    """How the model wants its pixels: square `size`, per-channel mean and std."""
+
+    size: int = 224
+    mean: tuple[float, float, float] = (0.48145466, 0.4578275, 0.40821073)
+    std: tuple[float, float, float] = (0.26862954, 0.26130258, 0.27577711)
+    resize_mode: str = "shortest"
+
+
+@dataclass
+class Decoded:
+    """What one decode yields."""
+
+    pixels: np.ndarray | None  # float32 CHW, normalised for the model; None when not asked for
+    width: int  # upright (after EXIF orientation), full resolution
+    height: int
+    taken_ms: int  # EXIF date taken in ms since the epoch (local time as UTC), 0 if unknown
+    thumbnail: Image.Image | None
+
+
+def fingerprint(path: str | os.PathLike[str], size: int | None = None) -> str:
+    """A quick content fingerprint: size plus hashes of the first and last 64 KiB.
+
+    Used to recognise a photo that was moved or renamed without reading all of it.
+    """
+    with open(path, "rb") as f:
+        if size is None:
+            size = os.fstat(f.fileno()).st_size
+        h = hashlib.blake2b(digest_size=16)
+        h.update(size.to_bytes(8, "little"))
+        h.update(f.read(FINGERPRINT_CHUNK))
+        if size > 2 * FINGERPRINT_CHUNK:
+            f.seek(size - FINGERPRINT_CHUNK)
+            h.update(f.read(FINGERPRINT_CHUNK))
+    return h.hexdigest()
+
+
+def _taken_ms(img: Image.Image) -> int:
+    try:
+        exif = img.getexif()
+        value = exif.get_ifd(0x8769).get(36867) or exif.get(306)  # DateTimeOriginal, DateTime
+        if not value:
+            return 0
+        text = value.decode(errors="ignore") if isinstance(value, bytes) else str(value)
+        dt = datetime.strptime(text.strip().rstrip("\x00")[:19], "%Y:%m:%d %H:%M:%S")
+        return int(dt.replace(tzinfo=None).timestamp() * 1000) if dt.year > 1900 else 0
+    except Exception:  # broken EXIF is common; the date is just unknown
+        return 0
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    """RGB with transparency flattened onto white (thumbnails of logos and PNGs look right)."""
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float32)
+        top = float(arr.max()) or 1.0
+        return Image.fromarray((arr * (255.0 / top)).clip(0, 255).astype(np.uint8)).convert("RGB")
+    return img.convert("RGB")
+
+
+def model_pixels(img: Image.Image, spec: PixelSpec) -> np.ndarray:
+    """Resize (shortest side, bicubic), centre-crop and normalise an RGB image to CHW float32."""
+    s = spec.size
+    w, h = img.size
+    if spec.resize_mode == "squash":
+        img = img.resize((s, s), Image.Resampling.BICUBIC)
+    else:
+        scale = s / min(w, h) if spec.resize_mode == "shortest" else s / max(w, h)
+        nw, nh = max(s, round(w * scale)), max(s, round(h * scale))
+        if spec.resize_mode == "longest":
+            nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+        img = img.resize((nw, nh), Image.Resampling.BICUBIC)
+        left, top = (nw - s) // 2, (nh - s) // 2
+        img = img.crop((left, top, left + s, top + s))  # pads with black when "longest"
+    gain = np.float32(1 / 255) / np.asarray(spec.std, np.float32)
+    shift = np.asarray(spec.mean, np.float32) / np.asarray(spec.std, np.float32)
+    arr: np.ndarray = np.asarray(img, dtype=np.float32) * gain - shift
+    return np.ascontiguousarray(arr.transpose(2, 0, 1))
+
+
+def check_regular_file(path: str | os.PathLike[str]) -> os.stat_result:
+    """stat() a path and refuse anything but a readable regular file, with a reason."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as e:
+        raise DecodeError("file not found (deleted or a broken link)") from e
+    except PermissionError as e:
+        raise DecodeError("no permission to read the file") from e
+    except OSError as e:
+        raise DecodeError(f"cannot read the file: {e.strerror or e}") from e
+    if not stat.S_ISREG(st.st_mode):
+        raise DecodeError("not a regular file")
+    if st.st_size == 0:
+        raise DecodeError("empty file (0 bytes)")
+    return st
+
+
+def open_upright(
+    path: str | os.PathLike[str], min_size: int = 0, first_frame: bool = True
+) -> tuple[Image.Image, int, int, int]:
+    """Open and fully decode an image, upright, as RGB, at least `min_size` on its short side.
+
+    Returns (image, full_width, full_height, taken_ms). A JPEG is decoded at the smallest DCT
+    scale that still gives `min_size` pixels (0: full size).
+    """
+    register_heif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path)
+            try:
+                fw, fh = img.size
+                if fw <= 0 or fh <= 0:
+                    raise DecodeError("image has no pixels")
+                if fw * fh > MAX_PIXELS:
+                    raise DecodeError(f"too many pixels ({fw}×{fh}), skipped to protect memory")
+                taken = _taken_ms(img)
+                orientation = 1
+                try:
+                    orientation = int(img.getexif().get(0x0112, 1) or 1)
+                except Exception:
+                    orientation = 1
+                if first_frame and getattr(img, "n_frames", 1) > 1:
+                    img.seek(0)
+                if img.format == "JPEG" and min_size:
+                    img.draft("RGB", (min_size, min_size))
+                img.load()
+                try:
+                    upright = ImageOps.exif_transpose(img) or img
+                except Exception:  # broken EXIF: keep the pixels as stored
+                    upright = img
+                rgb = _to_rgb(upright)
+                rgb.load()
+            finally:
+                img.close()
+    except DecodeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise DecodeError("too many pixels (possible decompression bomb), skipped") from e
+    except UnidentifiedImageError as e:
+        raise DecodeError("not an image, or an image format InPhotos cannot read") from e
+    except FileNotFoundError as e:
+        raise DecodeError("file not found (deleted while indexing)") from e
+    except PermissionError as e:
+        raise DecodeError("no permission to read the file") from e
+    except MemoryError as e:
+        raise DecodeError("not enough memory to decode this image") from e
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as e:
+        text = str(e) or type(e).__name__
+        if "truncated" in text.lower():
+            raise DecodeError("the file is truncated (incomplete download or copy)") from e
+        raise DecodeError(f"damaged or unreadable image: {text}") from e
+    if orientation in (5, 6, 7, 8):
+        fw, fh = fh, fw
+    return rgb, fw, fh, taken
+
+
+def decode(
+    path: str | os.PathLike[str],
+    spec: PixelSpec | None,
+    thumb_size: int = THUMB_SIZE,
+    want_thumbnail: bool = True,
+) -> Decoded:
+    """Decode a photo once for indexing: model pixels, thumbnail and metadata.
+
+    Raises:
+        DecodeError: the file cannot be indexed; the message says why.
+    """
+    need = max(spec.size if spec else 0, thumb_size if want_thumbnail else 0)
+    rgb, fw, fh, taken = open_upright(path, min_size=need)
+    try:
+        pixels = model_pixels(rgb, spec) if spec else None
+        thumb = None
+        if want_thumbnail:
+            thumb = rgb.copy()
+            thumb.thumbnail((thumb_size, thumb_size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    except (OSError, ValueError, MemoryError) as e:
+        raise DecodeError(f"damaged or unreadable image: {e}") from e
+    finally:
+        rgb.close()
+    return Decoded(pixels, fw, fh, taken, thumb)
+
+
+def load_preview(path: str | os.PathLike[str], max_side: int) -> Image.Image:
+    """An upright RGB image no larger than `max_side`, for the preview pane."""
+    rgb, _, _, _ = open_upright(path, min_size=max_side)
+    if max(rgb.size) > max_side:
+        rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return rgb
+
+
+def is_image_name(name: str) -> bool:
+    """Whether a file name has one of the image extensions InPhotos indexes."""
+    return Path(name).suffix.lower() in IMAGE_EXTENSIONS
+
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+)

@@ -1,0 +1,267 @@
+"""The library: one object that the CLI, the GUI and the tests all drive.
+
+It ties together the store of the chosen model, the thumbnail cache, the embedder (loaded
+lazily, on first need) and the indexer, and owns the rules for library folders.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from inphotos.config import DEFAULT_MODEL
+from inphotos.core.control import Control
+from inphotos.core.imaging import DecodeError, check_regular_file, decode
+from inphotos.core.indexer import Indexer, IndexReport, ProgressFn
+from inphotos.core.protocols import Embedder
+from inphotos.core.search import Hit, nearest
+from inphotos.core.thumbs import ThumbnailCache
+from inphotos.db.store import FolderRecord, PhotoRecord, PhotoStore, read_meta
+from inphotos.ml.models import ModelSpec, known_dims, parse_spec
+from inphotos.paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+
+class LibraryError(ValueError):
+    """A request the library refuses; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    path: str
+    online: bool
+    photos: int
+    last_scan_ms: int
+
+
+def default_embedder_factory(spec: str, device: str, precision: str) -> Callable[[], Embedder]:
+    def load() -> Embedder:
+        from inphotos.ml.embedder import ClipEmbedder
+
+        return ClipEmbedder(spec, device=device, precision=precision)
+
+    return load
+
+
+class Library:
+    """A photo library indexed with one model."""
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        model: str = DEFAULT_MODEL,
+        device: str = "auto",
+        precision: str = "auto",
+        embedder_factory: Callable[[], Embedder] | None = None,
+        batch_size: int = 0,
+        workers: int = 0,
+        lock: bool = True,
+    ) -> None:
+        self.paths = paths.ensure()
+        self.spec: ModelSpec = parse_spec(model)
+        self.device = device
+        self._factory = embedder_factory or default_embedder_factory(self.spec.text, device, precision)
+        self._embedder: Embedder | None = None
+        self._embedder_lock = threading.Lock()
+        self.batch_size = batch_size
+        self.workers = workers
+        self.db_dir = paths.databases / self.spec.key
+        dims = read_meta(self.db_dir).get("dims") or known_dims(self.spec)
+        if not dims:
+            dims = self.embedder.dims
+        self.store = PhotoStore(self.db_dir, int(dims), self.spec.text, lock=lock)
+        self.thumbs = ThumbnailCache(paths.thumbnails)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model, loaded on first use (thread-safe)."""
+        with self._embedder_lock:
+            if self._embedder is None:
+                emb = self._factory()
+                store = getattr(self, "store", None)
+                if store is not None and emb.dims != store.dims:
+                    raise LibraryError(
+                        f"The model gives {emb.dims}-dimensional vectors but this library's "
+                        f"database holds {store.dims}."
+                    )
+                self._embedder = emb
+            return self._embedder
+
+    @property
+    def embedder_loaded(self) -> bool:
+        return self._embedder is not None
+
+    # ------------------------------------------------------------ folders
+
+    def folders(self) -> list[FolderInfo]:
+        return [
+            FolderInfo(f.path, f.online, self.store.photos_in_folder_count(f.path), f.last_scan_ms)
+            for f in self.store.folders()
+        ]
+
+    def add_folder(self, path: str | os.PathLike[str]) -> FolderRecord:
+        """Add a folder to the library (indexing happens in `index()`).
+
+        Raises:
+            LibraryError: missing, not a folder, or already covered by a library folder.
+        """
+        folder = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        if not os.path.exists(folder):
+            raise LibraryError(f"Folder not found: {folder}")
+        if not os.path.isdir(folder):
+            raise LibraryError(f"Not a folder: {folder}")
+        if not os.access(folder, os.R_OK | os.X_OK):
+            raise LibraryError(f"No permission to read the folder: {folder}")
+        for f in self.store.folders():
+            if f.path == folder:
+                raise LibraryError(f"Already in the library: {folder}")
+            if _is_within(folder, f.path):
+                raise LibraryError(f"Already in the library as part of {f.path}")
+        record = self.store.put_folder(folder, online=True)
+        for f in self.store.folders():
+            if f.path != folder and _is_within(f.path, folder):
+                log.info("Folder %s now covered by %s", f.path, folder)
+                self.store.reassign_folder(f.path, folder)
+        return record
+
+    def remove_folder(self, path: str | os.PathLike[str]) -> int:
+        """Forget a folder and its photos (from the index only, never from disk)."""
+        folder = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        if folder not in {f.path for f in self.store.folders()}:
+            raise LibraryError(f"Not a library folder: {folder}")
+        return self.store.remove_folder(folder)
+
+    def offline_folders(self) -> set[str]:
+        return {f.path for f in self.store.folders() if not f.online}
+
+    # ------------------------------------------------------------ indexing
+
+    def indexer(self) -> Indexer:
+        return Indexer(
+            self.store, lambda: self.embedder, self.thumbs,
+            batch_size=self.batch_size, workers=self.workers,
+        )
+
+    def index(self, progress: ProgressFn | None = None, control: Control | None = None) -> IndexReport:
+        """Bring the index up to date with every library folder."""
+        report = self.indexer().run(progress=progress, control=control)
+        if not report.cancelled and not self.store.meta.get("complete"):
+            self.store.set_meta(complete=True)
+        return report
+
+    # ------------------------------------------------------------ search
+
+    def text_vector(self, text: str) -> np.ndarray:
+        text = text.strip()
+        if not text:
+            raise LibraryError("Type something to search for")
+        return np.asarray(self.embedder.encode_text([text])[0], np.float32)
+
+    def search_text(
+        self, text: str, k: int = 50, offset: int = 0, min_score: float | None = None
+    ) -> list[Hit]:
+        """Photos matching a description, best first."""
+        vec = self.text_vector(text)
+        return self.search_vector(vec, k, offset, min_score)
+
+    def search_vector(
+        self,
+        vector: np.ndarray,
+        k: int = 50,
+        offset: int = 0,
+        min_score: float | None = None,
+        exclude_ids: Sequence[int] = (),
+    ) -> list[Hit]:
+        return nearest(
+            self.store, vector, k, offset, min_score, set(exclude_ids), self.offline_folders()
+        )
+
+    def similar_to_photos(
+        self, ids: Sequence[int], k: int = 50, offset: int = 0, min_score: float | None = None
+    ) -> list[Hit]:
+        """Photos like these library photos (their mean direction), excluding themselves."""
+        if not ids:
+            raise LibraryError("Choose at least one photo")
+        vecs = self.store.embeddings(ids)
+        vec = vecs.mean(axis=0)
+        norm = float(np.linalg.norm(vec))
+        if norm == 0.0:
+            raise LibraryError("Those photos are not in the index")
+        return self.search_vector(vec / norm, k, offset, min_score, exclude_ids=ids)
+
+    def image_vector(self, path: str | os.PathLike[str]) -> np.ndarray:
+        """Embed any image file (not necessarily in the library).
+
+        Raises:
+            LibraryError: the file cannot be read as an image.
+        """
+        try:
+            check_regular_file(path)
+            d = decode(path, self.embedder.pixel_spec, want_thumbnail=False)
+        except DecodeError as e:
+            raise LibraryError(f"Cannot read {os.fspath(path)}: {e}") from e
+        assert d.pixels is not None
+        return np.asarray(self.embedder.encode_pixels(d.pixels[None])[0], np.float32)
+
+    def similar_to_file(
+        self, path: str | os.PathLike[str], k: int = 50, offset: int = 0,
+        min_score: float | None = None,
+    ) -> list[Hit]:
+        """Photos like an image file: a library photo (excluding itself) or any file on disk."""
+        abspath = os.path.abspath(os.fspath(path))
+        record = self.store.photo_by_path(abspath)
+        if record is not None:
+            return self.similar_to_photos([record.id], k, offset, min_score)
+        return self.search_vector(self.image_vector(abspath), k, offset, min_score)
+
+    # ------------------------------------------------------------ browsing and stats
+
+    def browse_ids(self) -> list[int]:
+        """Every photo in online folders, newest first by date taken."""
+        offline = self.offline_folders()
+        if not offline:
+            return self.store.ids_newest_first()
+        online = {f.path for f in self.store.folders() if f.online}
+        return self.store.ids_newest_first(online)
+
+    def photos(self, ids: Sequence[int]) -> list[PhotoRecord | None]:
+        return self.store.get_photos(ids)
+
+    def stats(self) -> dict[str, Any]:
+        folders = self.folders()
+        return {
+            "photos": self.store.count(),
+            "folders": len(folders),
+            "offline_folders": sum(1 for f in folders if not f.online),
+            "skipped": len(self.store.skipped()),
+            "model": self.spec.text,
+            "dims": self.store.dims,
+            "database": str(self.db_dir),
+            "database_bytes": self.store.size_on_disk(),
+        }
+
+
+def _is_within(child: str, parent: str) -> bool:
+    try:
+        return os.path.commonpath([child, parent]) == parent and child != parent
+    except ValueError:  # different drives on Windows
+        return False
+

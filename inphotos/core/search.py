@@ -1,0 +1,76 @@
+"""Nearest-neighbour search over the store, with paging, a minimum score and exclusions.
+
+The HNSW index is asked for more candidates than needed (its `ef`), which makes the top k
+match exact search in practice; tests compare the two on every query.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+
+from inphotos.db.store import PhotoRecord, PhotoStore
+
+log = logging.getLogger(__name__)
+
+MIN_CANDIDATES = 200
+OVERSAMPLE = 4
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A photo and its cosine similarity to the query (higher is better, at most 1)."""
+
+    photo: PhotoRecord
+    score: float
+
+
+def nearest(
+    store: PhotoStore,
+    vector: np.ndarray,
+    k: int = 50,
+    offset: int = 0,
+    min_score: float | None = None,
+    exclude_ids: Collection[int] = (),
+    hide_folders: Collection[str] = (),
+) -> list[Hit]:
+    """The photos nearest to `vector`, best first: ranks `offset` to `offset + k`."""
+    if k <= 0:
+        return []
+    total = store.count()
+    want = offset + k
+    candidates = min(total, max(MIN_CANDIDATES, want * OVERSAMPLE + len(exclude_ids)))
+    while True:
+        pairs = [(i, 1.0 - d) for i, d in store.nearest(vector, candidates) if i not in exclude_ids]
+        if min_score is not None:
+            pairs = [(i, s) for i, s in pairs if s >= min_score]
+        pairs.sort(key=lambda p: -p[1])
+        if hide_folders:
+            records = store.get_photos([i for i, _ in pairs])
+            kept = [(r, s) for r, (_, s) in zip(records, pairs, strict=True)
+                    if r is not None and r.folder not in hide_folders]
+        else:
+            kept = None
+        n_kept = len(kept) if kept is not None else len(pairs)
+        cut_by_score = min_score is not None and len(pairs) < candidates - len(exclude_ids)
+        if n_kept >= want or candidates >= total or cut_by_score:
+            break
+        candidates = min(total, candidates * 4)
+    if kept is None:
+        page = pairs[offset:want]
+        records = store.get_photos([i for i, _ in page])
+        return [Hit(r, float(s)) for r, (_, s) in zip(records, page, strict=True) if r is not None]
+    return [Hit(r, float(s)) for r, s in kept[offset:want]]
+
+
+def exact_nearest(store: PhotoStore, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """Brute-force top k (id, score): the reference the HNSW search is tested against."""
+    ids, vecs = store.all_embeddings()
+    if len(ids) == 0:
+        return []
+    scores = vecs @ np.asarray(vector, np.float32).reshape(-1)
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [(int(ids[i]), float(scores[i])) for i in order]

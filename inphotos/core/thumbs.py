@@ -1,0 +1,81 @@
+"""The on-disk thumbnail cache, keyed by path, mtime and size.
+
+Files are written atomically (temp file + os.replace) so a crash never leaves a truncated
+thumbnail. The cache lives under the app's cache folder, never beside the photos.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from inphotos.core.imaging import THUMB_SIZE, DecodeError, open_upright
+
+log = logging.getLogger(__name__)
+
+
+class ThumbnailCache:
+    """JPEG thumbnails of photos, at most `THUMB_SIZE` on the long side."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, photo_path: str, mtime_ns: int, size: int) -> Path:
+        key = hashlib.sha1(f"{photo_path}\0{mtime_ns}\0{size}".encode("utf-8", "surrogateescape"))
+        digest = key.hexdigest()
+        return self.root / digest[:2] / f"{digest}.jpg"
+
+    def get(self, photo_path: str, mtime_ns: int, size: int) -> Path | None:
+        """The cached thumbnail file, or None."""
+        p = self.path_for(photo_path, mtime_ns, size)
+        return p if p.exists() else None
+
+    def put(self, photo_path: str, mtime_ns: int, size: int, image: Image.Image) -> Path:
+        """Store a thumbnail atomically; returns its file."""
+        target = self.path_for(photo_path, mtime_ns, size)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".jpg")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                image.save(f, "JPEG", quality=85)
+                f.flush()
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return target
+
+    def ensure(self, photo_path: str, mtime_ns: int, size: int) -> Path:
+        """The thumbnail file, made from the photo on a cache miss.
+
+        Raises:
+            DecodeError: the photo cannot be read.
+        """
+        cached = self.get(photo_path, mtime_ns, size)
+        if cached is not None:
+            return cached
+        rgb, _, _, _ = open_upright(photo_path, min_size=THUMB_SIZE)
+        try:
+            rgb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.BICUBIC, reducing_gap=2.0)
+            return self.put(photo_path, mtime_ns, size, rgb)
+        except OSError as e:
+            raise DecodeError(f"cannot write thumbnail: {e}") from e
+        finally:
+            rgb.close()
+
+    def remove_stale_temp_files(self) -> int:
+        """Delete temp files left by a crash; returns how many."""
+        n = 0
+        for p in self.root.glob("*/.tmp-*"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                n += 1
+        return n

@@ -1,0 +1,225 @@
+"""The CLIP embedder: loads an open_clip model and turns pixels and text into unit vectors.
+
+Imports torch lazily. Every failure a user can cause (offline first download, damaged weights,
+unknown model name) becomes a `ModelError` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inphotos.core.imaging import PixelSpec
+from inphotos.ml.models import ModelDownloadError, ModelError, ModelSpec, parse_spec
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total)
+
+_OFFLINE_HINT = (
+    "Check the internet connection and try again, or copy the model folder (open_clip_config.json "
+    "plus weights) to this computer by hand and choose it with --model local-dir:PATH "
+    "(in the app: Settings → Model → Use a model folder…)."
+)
+
+
+def pick_device(requested: str = "auto") -> str:
+    """CUDA, then Apple MPS, then CPU; or exactly what was asked for if it is available."""
+    import torch
+
+    requested = (requested or "auto").lower()
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return "mps"
+        return "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError("--device cuda was asked for, but no CUDA GPU is available")
+    if requested == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ModelError("--device mps was asked for, but Apple MPS is not available")
+    if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
+        raise ModelError(f"Unknown device {requested!r}: use auto, cpu, cuda or mps")
+    return requested
+
+
+def _is_network_error(e: BaseException) -> bool:
+    text = f"{type(e).__name__}: {e}".lower()
+    markers = ("download", "connect", "offline", "network", "resolve", "timed out", "timeout",
+               "hf hub", "huggingface", "localentrynotfound", "ssl", "proxy", "http")
+    return any(m in text for m in markers)
+
+
+def _check_spec(spec: ModelSpec) -> None:
+    import open_clip
+
+    if spec.kind == "local-dir":
+        folder = Path(spec.arch[len("local-dir:") :])
+        if not folder.is_dir():
+            raise ModelError(f"Model folder {folder} does not exist")
+        if not (folder / "open_clip_config.json").is_file():
+            raise ModelError(f"Model folder {folder} has no open_clip_config.json")
+        if not any(folder.glob(pat) for pat in ("*.safetensors", "*.bin", "*.pth", "*.pt")):
+            raise ModelError(f"Model folder {folder} has no weights file (.safetensors, .bin or .pth)")
+    elif spec.kind == "builtin":
+        if spec.arch not in open_clip.list_models():
+            raise ModelError(f"Unknown model architecture {spec.arch!r}")
+        tags = open_clip.list_pretrained_tags_by_model(spec.arch)
+        if spec.pretrained not in tags and not os.path.isfile(spec.pretrained or ""):
+            raise ModelError(
+                f"Unknown weights {spec.pretrained!r} for {spec.arch}; known: {', '.join(tags) or 'none'}"
+            )
+
+
+def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str | None:
+    """Fetch a built-in model's weights into open_clip's cache, reporting bytes as they arrive.
+
+    Returns the cached file, or None when there is nothing to download (local-dir, hf-hub).
+
+    Raises:
+        ModelDownloadError: offline, blocked or interrupted.
+    """
+    spec = parse_spec(spec_text)
+    if spec.kind != "builtin":
+        return None
+    import open_clip
+    from open_clip import pretrained as oc_pretrained
+
+    cfg = open_clip.get_pretrained_cfg(spec.arch, spec.pretrained or "")
+    hub = cfg.get("hf_hub", "") if cfg else ""
+    if not hub:
+        return None
+    from huggingface_hub import hf_hub_download
+    from tqdm.auto import tqdm as base_tqdm
+
+    class _Progress(base_tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["disable"] = False
+            kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - tqdm owns and closes it
+            super().__init__(*args, **kwargs)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            r = super().update(n)
+            if progress is not None and self.total:
+                progress(int(self.n), int(self.total))
+            return r
+
+    model_id, filename = os.path.split(hub)
+    filename = filename or "open_clip_pytorch_model.bin"
+    names = [*list(oc_pretrained._get_safe_alternatives(filename)), filename]
+    last: BaseException | None = None
+    for name in names:
+        try:
+            return str(hf_hub_download(model_id, name, tqdm_class=_Progress))
+        except Exception as e:  # try the next alternative, report the last failure
+            last = e
+    raise ModelDownloadError(
+        f"Could not download the model {spec.text}: {type(last).__name__}. {_OFFLINE_HINT}"
+    ) from last
+
+
+class ClipEmbedder:
+    """An open_clip model ready to embed; thread-safe (one forward pass at a time)."""
+
+    def __init__(self, spec_text: str, device: str = "auto", precision: str = "auto") -> None:
+        t0 = time.perf_counter()
+        self.spec = parse_spec(spec_text)
+        import open_clip
+        import torch
+
+        _check_spec(self.spec)
+        self.device = pick_device(device)
+        if precision == "auto":
+            precision = "fp16" if self.device == "cuda" else "fp32"
+        if precision not in ("fp32", "fp16", "bf16"):
+            raise ModelError(f"Unknown precision {precision!r}: use auto, fp32, fp16 or bf16")
+        self.precision = precision
+        try:
+            model, _, preprocess = open_clip.create_model_and_transforms(
+                self.spec.arch,
+                pretrained=self.spec.pretrained,
+                device=self.device,
+                precision=precision,
+            )
+        except ModelError:
+            raise
+        except ImportError as e:
+            raise ModelError(
+                f"The model {self.spec.text} needs a Python package that is not installed: {e}"
+            ) from e
+        except Exception as e:
+            if self.spec.kind != "local-dir" and _is_network_error(e):
+                raise ModelDownloadError(
+                    f"Could not download the model {self.spec.text}. {_OFFLINE_HINT}"
+                ) from e
+            raise ModelError(
+                f"The weights of the model {self.spec.text} are damaged or do not match its "
+                f"configuration ({type(e).__name__}). Download them again or choose another model."
+            ) from e
+        model.eval()
+        self.model = model
+        self.reference_preprocess = preprocess
+        self.tokenizer = open_clip.get_tokenizer(self.spec.arch)
+        cfg = getattr(model.visual, "preprocess_cfg", {}) or {}
+        size = cfg.get("size", 224)
+        size = size[0] if isinstance(size, (tuple, list)) else int(size)
+        self.pixel_spec = PixelSpec(
+            size=int(size),
+            mean=tuple(float(x) for x in cfg.get("mean", PixelSpec.mean)),  # type: ignore[arg-type]
+            std=tuple(float(x) for x in cfg.get("std", PixelSpec.std)),  # type: ignore[arg-type]
+            resize_mode=str(cfg.get("resize_mode", "shortest")),
+        )
+        self._dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+        self._lock = threading.Lock()
+        self.dims = 0
+        self.dims = int(self.encode_text(["a photo"]).shape[1])
+        log.info(
+            "Loaded model %s on %s (%s, %d dims) in %.1f s",
+            self.spec.text, self.device, precision, self.dims, time.perf_counter() - t0,
+        )
+
+    @property
+    def name(self) -> str:
+        return self.spec.text
+
+    def _normalise(self, x: Any) -> np.ndarray:
+        import torch
+
+        x = torch.nn.functional.normalize(x.float(), dim=-1)
+        return np.ascontiguousarray(x.cpu().numpy(), dtype=np.float32)
+
+    def encode_pixels(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 3, S, S) normalised float32 pixels -> (N, dims) unit vectors."""
+        import torch
+
+        if len(batch) == 0:
+            return np.zeros((0, self.dims), np.float32)
+        with self._lock, torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device, self._dtype)
+            return self._normalise(self.model.encode_image(x))
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts -> (N, dims) unit vectors."""
+        import torch
+
+        with self._lock, torch.inference_mode():
+            tokens = self.tokenizer(list(texts)).to(self.device)
+            return self._normalise(self.model.encode_text(tokens))
+
+    def encode_images(self, images: Sequence[Any]) -> np.ndarray:
+        """PIL images through open_clip's own preprocessing: the reference path."""
+        import torch
+
+        batch = torch.stack([self.reference_preprocess(im) for im in images]).numpy()
+        return self.encode_pixels(batch)
+

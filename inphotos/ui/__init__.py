@@ -1,0 +1,1 @@
+"""The desktop user interface (PyQt6)."""
