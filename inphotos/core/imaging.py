@@ -60,6 +60,15 @@ class PixelSpec:
     mean: tuple[float, float, float] = (0.48145466, 0.4578275, 0.40821073)
     std: tuple[float, float, float] = (0.26862954, 0.26130258, 0.27577711)
     resize_mode: str = "shortest"
+    interpolation: str = "bicubic"
+
+    @property
+    def resample(self) -> Image.Resampling:
+        return {
+            "bilinear": Image.Resampling.BILINEAR,
+            "nearest": Image.Resampling.NEAREST,
+            "lanczos": Image.Resampling.LANCZOS,
+        }.get(self.interpolation, Image.Resampling.BICUBIC)
 
 
 @dataclass
@@ -124,13 +133,13 @@ def model_pixels(img: Image.Image, spec: PixelSpec) -> np.ndarray:
     s = spec.size
     w, h = img.size
     if spec.resize_mode == "squash":
-        img = img.resize((s, s), Image.Resampling.BICUBIC)
+        img = img.resize((s, s), spec.resample)
     else:
         scale = s / min(w, h) if spec.resize_mode == "shortest" else s / max(w, h)
         nw, nh = max(s, round(w * scale)), max(s, round(h * scale))
         if spec.resize_mode == "longest":
             nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-        img = img.resize((nw, nh), Image.Resampling.BICUBIC)
+        img = img.resize((nw, nh), spec.resample)
         left, top = (nw - s) // 2, (nh - s) // 2
         img = img.crop((left, top, left + s, top + s))  # pads with black when "longest"
     gain = np.float32(1 / 255) / np.asarray(spec.std, np.float32)

@@ -81,17 +81,8 @@ def _check_spec(spec: ModelSpec) -> None:
             )
 
 
-def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str | None:
-    """Fetch a built-in model's weights into open_clip's cache, reporting bytes as they arrive.
-
-    Returns the cached file, or None when there is nothing to download (local-dir, hf-hub).
-
-    Raises:
-        ModelDownloadError: offline, blocked or interrupted.
-    """
-    spec = parse_spec(spec_text)
-    if spec.kind != "builtin":
-        return None
+def _hub_files(spec: ModelSpec) -> tuple[str, list[str], dict[str, Any]] | None:
+    """(repo, candidate file names, pretrained cfg) of a built-in model's weights on the hub."""
     import open_clip
     from open_clip import pretrained as oc_pretrained
 
@@ -99,13 +90,54 @@ def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str 
     hub = cfg.get("hf_hub", "") if cfg else ""
     if not hub:
         return None
+    model_id, filename = os.path.split(hub)
+    filename = filename or "open_clip_pytorch_model.bin"
+    return model_id, [*oc_pretrained._get_safe_alternatives(filename), filename], dict(cfg)
+
+
+def cached_weights(spec_text: str) -> str | None:
+    """The weights file of a built-in model if it is already downloaded (no network)."""
+    spec = parse_spec(spec_text)
+    if spec.kind != "builtin":
+        return None
+    files = _hub_files(spec)
+    if files is None:
+        return None
+    from huggingface_hub import try_to_load_from_cache
+
+    model_id, names, _ = files
+    for name in names:
+        found = try_to_load_from_cache(model_id, name)
+        if isinstance(found, str) and os.path.isfile(found):
+            return found
+    return None
+
+
+def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str | None:
+    """Fetch a built-in model's weights into the usual cache, reporting bytes as they arrive.
+
+    Returns the weights file (at once, without network, when already cached), or None when
+    there is nothing to download (local-dir, hf-hub, or weights open_clip fetches by URL).
+
+    Raises:
+        ModelDownloadError: offline, blocked or interrupted.
+    """
+    spec = parse_spec(spec_text)
+    if spec.kind != "builtin":
+        return None
+    cached = cached_weights(spec_text)
+    if cached:
+        return cached
+    files = _hub_files(spec)
+    if files is None:
+        return None
     from huggingface_hub import hf_hub_download
     from tqdm.auto import tqdm as base_tqdm
 
     class _Progress(base_tqdm):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = False
-            kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - tqdm owns and closes it
+            kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the bar
             super().__init__(*args, **kwargs)
 
         def update(self, n: float | None = 1) -> bool | None:
@@ -114,9 +146,7 @@ def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str 
                 progress(int(self.n), int(self.total))
             return r
 
-    model_id, filename = os.path.split(hub)
-    filename = filename or "open_clip_pytorch_model.bin"
-    names = [*list(oc_pretrained._get_safe_alternatives(filename)), filename]
+    model_id, names, _ = files
     last: BaseException | None = None
     for name in names:
         try:
@@ -124,14 +154,20 @@ def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str 
         except Exception as e:  # try the next alternative, report the last failure
             last = e
     raise ModelDownloadError(
-        f"Could not download the model {spec.text}: {type(last).__name__}. {_OFFLINE_HINT}"
+        f"Could not download the model {spec.text} ({type(last).__name__}). {_OFFLINE_HINT}"
     ) from last
 
 
 class ClipEmbedder:
     """An open_clip model ready to embed; thread-safe (one forward pass at a time)."""
 
-    def __init__(self, spec_text: str, device: str = "auto", precision: str = "auto") -> None:
+    def __init__(
+        self,
+        spec_text: str,
+        device: str = "auto",
+        precision: str = "auto",
+        progress: ProgressFn | None = None,
+    ) -> None:
         t0 = time.perf_counter()
         self.spec = parse_spec(spec_text)
         import open_clip
@@ -144,12 +180,30 @@ class ClipEmbedder:
         if precision not in ("fp32", "fp16", "bf16"):
             raise ModelError(f"Unknown precision {precision!r}: use auto, fp32, fp16 or bf16")
         self.precision = precision
+        kwargs: dict[str, Any] = {}
+        pretrained = self.spec.pretrained
+        if self.spec.kind == "builtin":
+            # Resolve the weights file ourselves: a cached model then loads with no network
+            # access at all, and a first download reports its progress.
+            weights = download_weights(self.spec.text, progress)
+            files = _hub_files(self.spec)
+            if weights and files:
+                cfg = files[2]
+                pretrained = weights
+                kwargs = {
+                    "image_mean": cfg.get("mean"),
+                    "image_std": cfg.get("std"),
+                    "image_interpolation": cfg.get("interpolation"),
+                    "image_resize_mode": cfg.get("resize_mode"),
+                    "force_quick_gelu": bool(cfg.get("quick_gelu", False)),
+                }
         try:
             model, _, preprocess = open_clip.create_model_and_transforms(
                 self.spec.arch,
-                pretrained=self.spec.pretrained,
+                pretrained=pretrained,
                 device=self.device,
                 precision=precision,
+                **kwargs,
             )
         except ModelError:
             raise
@@ -178,6 +232,7 @@ class ClipEmbedder:
             mean=tuple(float(x) for x in cfg.get("mean", PixelSpec.mean)),  # type: ignore[arg-type]
             std=tuple(float(x) for x in cfg.get("std", PixelSpec.std)),  # type: ignore[arg-type]
             resize_mode=str(cfg.get("resize_mode", "shortest")),
+            interpolation=str(cfg.get("interpolation", "bicubic")),
         )
         self._dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
         self._lock = threading.Lock()
