@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -159,7 +158,11 @@ def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str 
 
 
 class ClipEmbedder:
-    """An open_clip model ready to embed; thread-safe (one forward pass at a time)."""
+    """An open_clip model ready to embed.
+
+    Thread-safe without a lock: inference never mutates the model, so a text query from the
+    search thread runs beside an image batch from the indexer instead of queueing behind it.
+    """
 
     def __init__(
         self,
@@ -235,7 +238,6 @@ class ClipEmbedder:
             interpolation=str(cfg.get("interpolation", "bicubic")),
         )
         self._dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
-        self._lock = threading.Lock()
         self.dims = 0
         self.dims = int(self.encode_text(["a photo"]).shape[1])
         log.info(
@@ -259,7 +261,7 @@ class ClipEmbedder:
 
         if len(batch) == 0:
             return np.zeros((0, self.dims), np.float32)
-        with self._lock, torch.inference_mode():
+        with torch.inference_mode():
             x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device, self._dtype)
             return self._normalise(self.model.encode_image(x))
 
@@ -267,7 +269,7 @@ class ClipEmbedder:
         """Texts -> (N, dims) unit vectors."""
         import torch
 
-        with self._lock, torch.inference_mode():
+        with torch.inference_mode():
             tokens = self.tokenizer(list(texts)).to(self.device)
             return self._normalise(self.model.encode_text(tokens))
 
