@@ -1,7 +1,125 @@
-"""The desktop app's entry point."""
+"""The desktop app, read top to bottom: arguments, paths, logging, Qt, crash handler, window.
+
+The window appears before torch is imported; the model loads in the background.
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
+import threading
+import traceback
+from collections.abc import Sequence
+from types import TracebackType
 
-def main(argv: list[str] | None = None) -> int:
-    return 2
+from inphotos import APP_NAME, __version__
+from inphotos.config import Settings
+from inphotos.paths import AppPaths, app_paths, resource
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app; returns the exit code."""
+    from inphotos.cli import build_parser
+
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    paths = app_paths(args.home).ensure()
+    from inphotos.log import setup_logging
+
+    log_file = setup_logging(paths.logs)
+    log.info("Starting %s %s", APP_NAME, __version__)
+
+    from PyQt6.QtGui import QIcon
+    from PyQt6.QtWidgets import QApplication, QMessageBox
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName("inphotos")
+    icon = resource("icons/inphotos.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    install_crash_handler(log_file)
+
+    from inphotos.db.lock import LibraryInUseError, ProcessLock
+
+    try:
+        instance_lock = ProcessLock(paths.data / "app.lock")
+    except LibraryInUseError:
+        QMessageBox.information(None, APP_NAME, f"{APP_NAME} is already running.")
+        return 1
+
+    settings = Settings.load(paths.config_file)
+    if args.model:
+        settings.model = args.model
+    if args.device:
+        settings.device = args.device
+    window = open_window(paths, settings)
+    if window is None:
+        instance_lock.release()
+        return 1
+    window.show()
+    window.start()
+    code = app.exec()
+    window.library.close()
+    instance_lock.release()
+    return int(code)
+
+
+def open_window(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]
+    """Open the library and build the main window; None (after telling the user) on failure."""
+    from PyQt6.QtWidgets import QMessageBox
+
+    from inphotos.core.library import Library, LibraryError
+    from inphotos.db.lock import LibraryInUseError
+    from inphotos.db.store import StoreError
+    from inphotos.ml.models import ModelError
+    from inphotos.ui.main_window import MainWindow
+
+    try:
+        library = Library(
+            paths, settings.model, device=settings.device, precision=settings.precision,
+            batch_size=settings.batch_size, workers=settings.decode_workers,
+        )
+    except LibraryInUseError as e:
+        QMessageBox.information(None, APP_NAME, str(e))
+        return None
+    except (LibraryError, ModelError, StoreError) as e:
+        QMessageBox.critical(None, APP_NAME, f"Cannot open the photo library:\n{e}")
+        return None
+    return MainWindow(paths, settings, library)
+
+
+def install_crash_handler(log_file: object) -> None:
+    """Unexpected errors: logged, and shown in a dialog with details instead of vanishing."""
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication, QMessageBox
+
+    showing = threading.Event()
+
+    def show(details: str) -> None:
+        if showing.is_set():
+            return
+        showing.set()
+        box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME,
+                          "Something went wrong inside InPhotos. Your photos and index are safe.\n\n"
+                          f"Details are in the log file:\n{log_file}")
+        box.setDetailedText(details)
+        box.exec()
+        showing.clear()
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        details = "".join(traceback.format_exception(kind, value, tb))
+        log.critical("Unexpected error\n%s", details)
+        if QApplication.instance() is None:
+            return
+        if threading.current_thread() is threading.main_thread():
+            show(details)
+        else:
+            QTimer.singleShot(0, lambda: show(details))
+
+    sys.excepthook = hook
+    threading.excepthook = lambda a: hook(a.exc_type, a.exc_value or a.exc_type(), a.exc_traceback)

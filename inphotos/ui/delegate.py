@@ -1,0 +1,77 @@
+"""Paints one grid cell: the thumbnail fitted into a square, a placeholder until it arrives."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
+from PyQt6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from inphotos.ui.photo_model import FailedRole, ScoreRole
+
+PADDING = 6
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Constant-size cells; paint() does no I/O."""
+
+    def __init__(self, size: int = 160, parent: object = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.size = size
+        self.show_scores = False
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(self.size + 2 * PADDING, self.size + 2 * PADDING)
+
+    def paint(
+        self, painter: QPainter | None, option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if painter is None:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        rect: QRect = option.rect  # type: ignore[attr-defined]
+        cell = rect.adjusted(PADDING, PADDING, -PADDING, -PADDING)
+        palette: QPalette = option.palette  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)  # type: ignore[attr-defined]
+        if selected:
+            sel = QPainterPath()
+            sel.addRoundedRect(QRectF(rect.adjusted(2, 2, -2, -2)), 8, 8)
+            painter.fillPath(sel, palette.color(QPalette.ColorRole.Highlight))
+
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            scaled = pixmap.size().scaled(cell.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, scaled.width(), scaled.height())
+            target.moveCenter(cell.center())
+            clip = QPainterPath()
+            clip.addRoundedRect(QRectF(target), 4, 4)
+            painter.setClipPath(clip)
+            painter.drawPixmap(target, pixmap)
+            painter.setClipping(False)
+        else:
+            placeholder = QPainterPath()
+            placeholder.addRoundedRect(QRectF(cell), 6, 6)
+            base = palette.color(QPalette.ColorRole.AlternateBase)
+            painter.fillPath(placeholder, base.darker(108))
+            if index.data(FailedRole):
+                painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+                painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, "can't read\nthis photo")
+
+        score = index.data(ScoreRole)
+        if score is not None and (self.show_scores or hovered):
+            text = f"{score:.2f}"
+            font = QFont(painter.font())
+            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+            painter.setFont(font)
+            w = painter.fontMetrics().horizontalAdvance(text) + 10
+            h = painter.fontMetrics().height() + 4
+            badge = QRect(cell.right() - w - 3, cell.bottom() - h - 3, w, h)
+            bg = QPainterPath()
+            bg.addRoundedRect(QRectF(badge), h / 2, h / 2)
+            painter.fillPath(bg, QColor(0, 0, 0, 160))
+            painter.setPen(QColor("white"))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()

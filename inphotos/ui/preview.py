@@ -1,0 +1,103 @@
+"""The preview: one photo large, upright, with its details; arrows move through the results."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from PyQt6.QtCore import QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PyQt6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from inphotos.db.store import PhotoRecord
+
+
+def describe(photo: PhotoRecord) -> str:
+    """File name, date taken, dimensions and folder, for the preview's caption."""
+    parts = [f"<b>{_escape(os.path.basename(photo.path))}</b>"]
+    if photo.taken_ms:
+        taken = datetime.fromtimestamp(photo.taken_ms / 1000, tz=UTC)
+        parts.append(taken.strftime("%d %b %Y, %H:%M"))
+    if photo.width and photo.height:
+        parts.append(f"{photo.width} × {photo.height}")
+    parts.append(_escape(os.path.dirname(photo.path)))
+    return " &nbsp;·&nbsp; ".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class PreviewDialog(QDialog):
+    """Shows whatever image the window hands it; asks the window to move with ←/→."""
+
+    navigate = pyqtSignal(int)  # -1 previous, +1 next
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preview")
+        self.setModal(False)
+        self.resize(1100, 800)
+        self._pixmap: QPixmap | None = None
+        self.photo_id = -1
+        self.image_label = QLabel("Loading…", self)
+        self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.image_label.setMinimumSize(QSize(200, 150))
+        self.image_label.setStyleSheet("background: #111; color: #bbb;")
+        self.caption = QLabel(self)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setWordWrap(True)
+        self.position = QLabel(self)
+        self.position.setAlignment(Qt.AlignmentFlag.AlignRight)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 8)
+        layout.addWidget(self.image_label, 1)
+        for w in (self.caption, self.position):
+            w.setContentsMargins(12, 0, 12, 0)
+            layout.addWidget(w)
+
+    def show_photo(self, photo: PhotoRecord, index: int, count: int) -> None:
+        """Show the details at once; the image follows via `set_image`."""
+        self.photo_id = photo.id
+        self._pixmap = None
+        self.image_label.setPixmap(QPixmap())
+        self.image_label.setText("Loading…")
+        self.caption.setText(describe(photo))
+        self.position.setText(f"{index + 1} of {count}  ·  ← → to move, Esc to close")
+        self.setWindowTitle(os.path.basename(photo.path))
+
+    def set_image(self, photo_id: int, image: QImage) -> None:
+        if photo_id != self.photo_id:
+            return  # the user already moved on
+        self._pixmap = QPixmap.fromImage(image)
+        self._fit()
+
+    def set_error(self, photo_id: int, message: str) -> None:
+        if photo_id == self.photo_id:
+            self.image_label.setText(f"This photo cannot be shown:\n{message}")
+
+    def _fit(self) -> None:
+        if self._pixmap is None:
+            return
+        self.image_label.setPixmap(
+            self._pixmap.scaled(
+                self.image_label.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def resizeEvent(self, e: QResizeEvent | None) -> None:
+        super().resizeEvent(e)
+        self._fit()
+
+    def keyPressEvent(self, e: QKeyEvent | None) -> None:
+        if e is None:
+            return
+        if e.key() == Qt.Key.Key_Left:
+            self.navigate.emit(-1)
+        elif e.key() == Qt.Key.Key_Right:
+            self.navigate.emit(1)
+        else:
+            super().keyPressEvent(e)

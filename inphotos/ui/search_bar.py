@@ -1,0 +1,53 @@
+"""The search field: results follow typing (debounced), Enter searches now, Esc clears."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QKeyEvent
+from PyQt6.QtWidgets import QLineEdit, QWidget
+
+DEBOUNCE_MS = 150
+
+
+class SearchBar(QLineEdit):
+    """Emits `search_requested(text)` ~150 ms after typing stops, at once on Enter."""
+
+    search_requested = pyqtSignal(str)  # "" means: show the whole library
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText("Describe a photo — e.g. dog catching a frisbee, sunset on a beach")
+        self.setClearButtonEnabled(True)
+        self.setMinimumWidth(380)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._fire)
+        self.textEdited.connect(lambda _: self._timer.start())
+        self.returnPressed.connect(self._fire)
+        self._last = ""
+
+    def _fire(self) -> None:
+        self._timer.stop()
+        text = self.text().strip()
+        if text != self._last or not text:
+            self._last = text
+            self.search_requested.emit(text)
+
+    def force(self) -> None:
+        """Search again for the current text (e.g. after the index changed)."""
+        self._last = None  # type: ignore[assignment]
+        self._fire()
+
+    def clear_silently(self) -> None:
+        """Empty the field without asking for the whole library (find-similar took over)."""
+        self._timer.stop()
+        self.clear()
+        self._last = ""
+
+    def keyPressEvent(self, e: QKeyEvent | None) -> None:
+        if e is not None and e.key() == Qt.Key.Key_Escape:
+            self.clear()
+            self.force()  # back to the whole library, also after "find similar"
+            return
+        super().keyPressEvent(e)

@@ -1,0 +1,187 @@
+"""Interactive work: text search, find similar, browsing, previews and the model load.
+
+Runs on its own 1-thread pool so it never queues behind indexing (MusicBrainz Picard keeps
+user-facing work and writes apart the same way). Every request gets a generation number and
+only the newest request's results reach the window.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtGui import QImage
+
+from inphotos.core.imaging import load_preview
+from inphotos.core.library import Library
+from inphotos.db.store import PhotoRecord
+from inphotos.workers.runner import Runner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Results:
+    """What the grid shows: photos with scores (None when browsing)."""
+
+    kind: str  # "browse", "text", "similar"
+    query: str
+    photos: list[PhotoRecord]
+    scores: list[float] | None
+    elapsed_ms: float
+
+
+class QueryService(QObject):
+    """Answers the search bar, "find similar" and browsing."""
+
+    results_ready = pyqtSignal(object)  # Results
+    query_failed = pyqtSignal(str)
+    preview_ready = pyqtSignal(int, QImage)  # photo id, image
+    preview_failed = pyqtSignal(int, str)
+
+    def __init__(self, library: Library, limit: int = 500, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.limit = limit
+        self._runner = Runner(1, "inphotos-query", self)
+        self._runner.finished.connect(self._on_finished)
+        self._runner.failed.connect(self._on_failed)
+        self._preview_runner = Runner(1, "inphotos-preview", self)
+        self._preview_runner.finished.connect(self._on_preview)
+        self._generation = 0
+
+    def _submit(self, kind: str, query: str, fn: Callable[[], tuple[list[Any], list[float] | None]]) -> int:
+        self._generation += 1
+        self._runner.clear()  # a newer request replaces any that has not started
+
+        def job() -> Results:
+            t0 = time.perf_counter()
+            photos, scores = fn()
+            return Results(kind, query, photos, scores, (time.perf_counter() - t0) * 1000)
+
+        self._runner.submit(kind, self._generation, job)
+        return self._generation
+
+    def browse(self) -> int:
+        lib = self.library
+
+        def run() -> tuple[list[Any], None]:
+            ids = lib.browse_ids()
+            photos: list[PhotoRecord] = []
+            for i in range(0, len(ids), 5000):
+                photos.extend(p for p in lib.photos(ids[i : i + 5000]) if p is not None)
+            return photos, None
+
+        return self._submit("browse", "", run)
+
+    def search_text(self, text: str) -> int:
+        lib, k = self.library, self.limit
+
+        def run() -> tuple[list[Any], list[float]]:
+            hits = lib.search_text(text, k=k)
+            return [h.photo for h in hits], [h.score for h in hits]
+
+        return self._submit("text", text, run)
+
+    def similar_to_photos(self, ids: Sequence[int], label: str) -> int:
+        lib, k, chosen = self.library, self.limit, list(ids)
+
+        def run() -> tuple[list[Any], list[float]]:
+            hits = lib.similar_to_photos(chosen, k=k)
+            return [h.photo for h in hits], [h.score for h in hits]
+
+        return self._submit("similar", label, run)
+
+    def similar_to_file(self, path: str) -> int:
+        lib, k = self.library, self.limit
+
+        def run() -> tuple[list[Any], list[float]]:
+            hits = lib.similar_to_file(path, k=k)
+            return [h.photo for h in hits], [h.score for h in hits]
+
+        return self._submit("similar", path, run)
+
+    def preview(self, photo: PhotoRecord, max_side: int) -> None:
+        """Decode a photo at screen size, upright, off the GUI thread."""
+        self._preview_runner.clear()
+
+        def run() -> tuple[int, QImage]:
+            rgb = load_preview(photo.path, max_side)
+            data = rgb.tobytes("raw", "RGB")
+            image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
+            return photo.id, image.copy()  # copy: the QImage must own its pixels
+
+        self._preview_runner.submit("preview", photo.id, run)
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        a = self._runner.shutdown(timeout_ms)
+        b = self._preview_runner.shutdown(timeout_ms)
+        return a and b
+
+    def _on_finished(self, kind: str, generation: int, result: object) -> None:
+        if generation == self._generation:
+            self.results_ready.emit(result)
+
+    def _on_failed(self, kind: str, generation: int, error: object) -> None:
+        if generation == self._generation:
+            self.query_failed.emit(str(error))
+
+    def _on_preview(self, kind: str, generation: int, result: object) -> None:
+        photo_id, image = cast("tuple[int, QImage]", result)
+        self.preview_ready.emit(photo_id, image)
+
+
+class ModelService(QObject):
+    """Loads the model in the background, reporting download progress."""
+
+    download_progress = pyqtSignal(int, int)  # bytes done, total
+    model_ready = pyqtSignal(str)  # description
+    model_failed = pyqtSignal(str, bool)  # message, whether it was a download problem
+
+    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self._runner = Runner(1, "inphotos-model", self)
+        self._runner.finished.connect(self._on_finished)
+        self._runner.failed.connect(self._on_failed)
+        self.loading = False
+
+    def load(self) -> None:
+        if self.loading:
+            return
+        self.loading = True
+        lib = self.library
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.1 or done >= total:
+                last[0] = now
+                self.download_progress.emit(done, total)
+
+        def run() -> str:
+            from inphotos.ml.embedder import download_weights
+
+            download_weights(lib.spec.text, progress)
+            emb = lib.embedder
+            return f"{emb.name} on {getattr(emb, 'device', 'cpu')}"
+
+        self._runner.submit("model", 0, run)
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        return self._runner.shutdown(timeout_ms)
+
+    def _on_finished(self, kind: str, generation: int, result: object) -> None:
+        self.loading = False
+        self.model_ready.emit(str(result))
+
+    def _on_failed(self, kind: str, generation: int, error: object) -> None:
+        from inphotos.ml.models import ModelDownloadError
+
+        self.loading = False
+        log.error("Model failed to load: %s", error)
+        self.model_failed.emit(str(error), isinstance(error, ModelDownloadError))

@@ -1,0 +1,59 @@
+"""A thread pool whose jobs report back to the GUI thread through queued signals.
+
+Each job carries a kind and a generation number; the receiver drops results of a generation it
+no longer wants (calibre and TagStudio do the same for their grids).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+
+log = logging.getLogger(__name__)
+
+
+class Runner(QObject):
+    """Runs callables on its own pool; `finished`/`failed` arrive on the GUI thread."""
+
+    finished = pyqtSignal(str, int, object)  # kind, generation, result
+    failed = pyqtSignal(str, int, object)  # kind, generation, exception
+
+    def __init__(self, threads: int, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self.pool.setObjectName(name)
+
+    def submit(self, kind: str, generation: int, fn: Callable[[], Any]) -> None:
+        self.pool.start(_Job(self, kind, generation, fn))
+
+    def clear(self) -> None:
+        """Drop jobs that have not started yet."""
+        self.pool.clear()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Drop queued jobs and wait for running ones; False if they did not finish in time."""
+        self.pool.clear()
+        return self.pool.waitForDone(timeout_ms)
+
+
+class _Job(QRunnable):
+    def __init__(self, runner: Runner, kind: str, generation: int, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self._runner = runner
+        self._kind = kind
+        self._generation = generation
+        self._fn = fn
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as e:  # reported to the GUI, which decides how to show it
+            log.debug("%s job %s failed", self._runner.name, self._kind, exc_info=True)
+            self._runner.failed.emit(self._kind, self._generation, e)
+        else:
+            self._runner.finished.emit(self._kind, self._generation, result)

@@ -1,0 +1,67 @@
+"""Thumbnail jobs: read (or make) a photo's cached thumbnail off the GUI thread as a QImage."""
+
+from __future__ import annotations
+
+import logging
+from typing import cast
+
+from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtGui import QImage
+
+from inphotos.core.imaging import DecodeError
+from inphotos.core.thumbs import ThumbnailCache
+from inphotos.db.store import PhotoRecord
+from inphotos.workers.runner import Runner
+
+log = logging.getLogger(__name__)
+
+
+class ThumbnailLoader(QObject):
+    """Loads thumbnails on a small pool; each request is answered at most once."""
+
+    thumbnail_ready = pyqtSignal(int, QImage)  # photo id, image
+    thumbnail_failed = pyqtSignal(int, str)  # photo id, reason
+
+    def __init__(self, thumbs: ThumbnailCache, threads: int = 2, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thumbs = thumbs
+        self._runner = Runner(threads, "inphotos-thumbs", self)
+        self._runner.finished.connect(self._on_finished)
+        self._in_flight: set[int] = set()
+        self._generation = 0
+
+    def request(self, photo: PhotoRecord) -> None:
+        if photo.id in self._in_flight:
+            return
+        self._in_flight.add(photo.id)
+        thumbs = self.thumbs
+
+        def load() -> tuple[int, QImage | None, str]:
+            try:
+                path = thumbs.ensure(photo.path, photo.mtime_ns, photo.size)
+            except (DecodeError, OSError) as e:
+                return photo.id, None, str(e)
+            image = QImage(str(path))
+            if image.isNull():
+                return photo.id, None, "thumbnail could not be read"
+            return photo.id, image, ""
+
+        self._runner.submit("thumb", self._generation, load)
+
+    def cancel_pending(self) -> None:
+        """Forget queued requests (the grid shows something else now)."""
+        self._runner.clear()
+        self._generation += 1
+        self._in_flight.clear()
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        return self._runner.shutdown(timeout_ms)
+
+    def _on_finished(self, kind: str, generation: int, result: object) -> None:
+        photo_id, image, reason = cast("tuple[int, QImage | None, str]", result)
+        self._in_flight.discard(photo_id)
+        if image is None:
+            log.debug("No thumbnail for photo %s: %s", photo_id, reason)
+            self.thumbnail_failed.emit(photo_id, reason)
+        else:
+            self.thumbnail_ready.emit(photo_id, image)

@@ -1,0 +1,58 @@
+"""The grid's item model: Qt's model checks, lazy thumbnails, scores."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QImage
+
+from inphotos.db.store import PhotoRecord
+from inphotos.ui.photo_model import IdRole, PathRole, PhotoModel, ScoreRole
+
+
+def _photos(n: int) -> list[PhotoRecord]:
+    return [PhotoRecord(path=f"/p/img_{i}.jpg", folder="/p", size=1, mtime_ns=1, id=i + 1) for i in range(n)]
+
+
+def test_model_passes_qt_model_checks(qtmodeltester) -> None:
+    model = PhotoModel()
+    model.set_photos(_photos(50), [1.0 - i / 100 for i in range(50)])
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_missing_thumbnail_is_requested_once_and_fills_only_its_cell(qtbot) -> None:
+    model = PhotoModel()
+    model.set_photos(_photos(3))
+    requested: list[int] = []
+    model.thumbnail_needed.connect(lambda p: requested.append(p.id))
+    idx = model.index(1, 0)
+    assert idx.data(Qt.ItemDataRole.DecorationRole) is None
+    assert requested == [2]
+    image = QImage(16, 12, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.red)
+    with qtbot.waitSignal(model.dataChanged) as changed:
+        model.set_thumbnail(2, image)
+    assert changed.args[0].row() == 1 and changed.args[1].row() == 1
+    assert idx.data(Qt.ItemDataRole.DecorationRole).size().width() == 16
+
+
+def test_roles_expose_id_path_and_score() -> None:
+    model = PhotoModel()
+    model.set_photos(_photos(2), [0.5, 0.25])
+    idx = model.index(1, 0)
+    assert idx.data(IdRole) == 2
+    assert idx.data(PathRole) == "/p/img_1.jpg"
+    assert idx.data(ScoreRole) == 0.25
+    assert idx.data(Qt.ItemDataRole.DisplayRole) == "img_1.jpg"
+    model.set_photos(_photos(2))
+    assert model.index(0, 0).data(ScoreRole) is None
+
+
+def test_thumbnail_cache_is_bounded() -> None:
+    model = PhotoModel(cache_size=5)
+    model.set_photos(_photos(20))
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    for i in range(1, 21):
+        model.set_thumbnail(i, image)
+    assert model.cached_thumbnail(1) is None
+    assert model.cached_thumbnail(20) is not None
+    assert len(model._pixmaps) == 5

@@ -1,0 +1,89 @@
+"""A user's path end to end: add a folder, index, search, preview, find similar, remove."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PyQt6.QtCore import Qt
+
+from inphotos.ui.photo_model import ScoreRole
+
+WAIT = 60_000
+
+
+def _results(qtbot, win, action) -> object:
+    with qtbot.waitSignal(win.queries.results_ready, timeout=WAIT) as blocker:
+        action()
+    return blocker.args[0]
+
+
+def test_empty_library_shows_the_add_folder_invitation(window) -> None:
+    assert window.stack.currentWidget() is window.empty
+    assert window.empty.button.text() == "Add folder…"
+
+
+def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) -> None:
+    # Add a folder: indexing runs in the background and the grid fills with the library.
+    with qtbot.waitSignal(window.index.finished, timeout=WAIT) as done:
+        window.add_folder(str(photos))
+    assert done.args[0].added == 12
+    assert window.stack.currentWidget() is window.grid
+    qtbot.waitUntil(lambda: window.photo_model.rowCount() == 12, timeout=WAIT)
+    folder_item = window.folders_panel.list.item(0)
+    assert "12 photos" in folder_item.text() and "up to date" in folder_item.text()
+
+    # Thumbnails arrive off the GUI thread and land in the model's cache.
+    first = window.photo_model.photo(0)
+    qtbot.waitUntil(lambda: window.photo_model.cached_thumbnail(first.id) is not None, timeout=WAIT)
+
+    # Typing searches (debounced); results carry scores, best first.
+    results = _results(qtbot, window, lambda: qtbot.keyClicks(window.search, "a red car"))
+    assert results.kind == "text" and results.query == "a red car"
+    scores = [window.photo_model.index(r, 0).data(ScoreRole) for r in range(window.photo_model.rowCount())]
+    assert len(scores) == 12 and scores == sorted(scores, reverse=True)
+
+    # Enter opens the preview, which gets a decoded image; Right moves to the next photo.
+    window.grid.setFocus()
+    window.grid.setCurrentIndex(window.photo_model.index(0, 0))
+    qtbot.keyClick(window.grid, Qt.Key.Key_Return)
+    preview = window._preview
+    assert preview is not None and preview.isVisible()
+    qtbot.waitUntil(lambda: preview._pixmap is not None, timeout=WAIT)
+    shown = preview.photo_id
+    qtbot.keyClick(preview, Qt.Key.Key_Right)
+    assert preview.photo_id != shown and window.grid.current_row() == 1
+    qtbot.keyClick(preview, Qt.Key.Key_Escape)
+    assert not preview.isVisible()
+
+    # Find similar: a copy of a photo ranks first, and the photo itself is left out.
+    target = window.photo_model.photo(3)
+    shutil.copy(target.path, photos / "the_copy.jpg")
+    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
+        window.index.start()
+    results = _results(qtbot, window, lambda: window.find_similar([target]))
+    assert results.kind == "similar"
+    assert results.photos[0].path == str(photos / "the_copy.jpg")
+    assert target.id not in {p.id for p in results.photos}
+
+    # Esc in the search bar goes back to the whole library.
+    results = _results(qtbot, window, lambda: qtbot.keyClick(window.search, Qt.Key.Key_Escape))
+    assert results.kind == "browse" and len(results.photos) == 13
+
+    # Remove the folder: the index forgets it, the files stay.
+    with qtbot.waitSignal(window.index.write_done, timeout=WAIT):
+        window.remove_folder(str(photos), confirm=False)
+    assert window.library.store.count() == 0
+    assert window.folders_panel.list.count() == 0
+    assert len(list(photos.rglob("*.jpg"))) == 13
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty, timeout=WAIT)
+
+
+def test_dropped_image_file_finds_similar_photos(qtbot, window, photos: Path, tmp_path: Path) -> None:
+    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
+        window.add_folder(str(photos))
+    outside = tmp_path / "outside.jpg"
+    shutil.copy(photos / "img_01.jpg", outside)
+    results = _results(qtbot, window, lambda: window.similar_to_file(str(outside)))
+    assert results.photos[0].path == str(photos / "img_01.jpg")
+    assert results.scores[0] > 0.999
