@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench bundle bundle-test install-desktop clean
+.PHONY: run test lint bench bundle bundle-test install-desktop uninstall-desktop icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The app icon's PNG, .ico and .icns files, from resources/icons/inphotos.svg (needs rsvg-convert).
+icons: $(VENV)/.installed-run
+	$(BIN)/python packaging/make_icons.py
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
