@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Private, local semantic photo search. With no command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"InPhotos {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check that this installation works (imports, store, model, index, "
+                             "search in a temporary folder) and exit")
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -250,6 +253,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str]) -> int:
     """Run the CLI (or the app with no subcommand); returns the exit code."""
+    if "--self-test" in argv:  # first: it ignores the other options and never opens a library
+        from inphotos import selftest
+
+        return selftest.run()
     parser = build_parser()
     args = parser.parse_args(list(argv))
     if args.command is None:
