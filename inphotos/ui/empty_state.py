@@ -29,7 +29,9 @@ class EmptyState(QWidget):
         )
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(520)
+        text.setFixedWidth(520)
+        # A wrapped label centred in a box layout is not asked for its height-for-width.
+        text.setFixedHeight(text.heightForWidth(520) + 4)
         self.button = QPushButton("Add folder…", self)
         self.button.setDefault(True)
         self.button.setMinimumWidth(180)

@@ -1,0 +1,69 @@
+"""Take the README's screenshots: run the real app on a folder of photos and grab its window.
+
+Usage (on a machine without a display, under Xvfb):
+    xvfb-run -s "-screen 0 1440x900x24" .venv/bin/python docs/make_screenshots.py PHOTOS MODEL_SPEC OUT_DIR
+
+The window is driven through the same slots a user's clicks reach.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+
+from inphotos.config import Settings
+from inphotos.core.library import Library
+from inphotos.paths import app_paths
+from inphotos.ui.main_window import MainWindow
+
+
+def main() -> int:
+    photos, model, out = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("InPhotos")
+    paths = app_paths(tempfile.mkdtemp(prefix="inphotos-shots-")).ensure()
+    settings = Settings(model=model, thumbnail_size=180)
+    win = MainWindow(paths, settings, Library(paths, model))
+    win.resize(1400, 860)
+    win.show()
+    win.start()
+    steps: list[tuple[int, object]] = []
+
+    def shot(name: str) -> None:
+        win.grab().save(str(out / f"{name}.png"))
+        print("saved", out / f"{name}.png")
+
+    def later(ms: int, fn: object) -> None:
+        steps.append((ms, fn))
+
+    later(1500, lambda: shot("empty"))
+    later(200, lambda: win.add_folder(photos))
+    later(2500, lambda: shot("indexing"))
+
+    def when_indexed() -> None:
+        if win.index.running:
+            QTimer.singleShot(300, when_indexed)
+            return
+        win.search.setText("elephants walking in the savanna")
+        win.search.force()
+        QTimer.singleShot(2500, lambda: (win.scores_action.setChecked(True), win._toggle_scores(),
+                                         shot("search")))
+        QTimer.singleShot(3500, lambda: win.open_preview(2))
+        QTimer.singleShot(6000, lambda: (win._preview.grab().save(str(out / "preview.png")),
+                                         print("saved preview"), win.close(), app.quit()))
+
+    later(1000, when_indexed)
+    t = 0
+    for ms, fn in steps:
+        t += ms
+        QTimer.singleShot(t, fn)  # type: ignore[arg-type]
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
