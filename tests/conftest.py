@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from inphotos.paths import AppPaths, app_paths
+from tests.helpers import CountingEmbedder
 
 
 @pytest.fixture(scope="session")
@@ -66,11 +67,17 @@ def photos(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def library(home: AppPaths, tiny_model: str, tiny_embedder) -> Iterator:
-    """A Library on the tiny model (sharing the already-loaded embedder)."""
+def counter(tiny_embedder) -> CountingEmbedder:
+    """The tiny embedder, counting the images it embeds (the `library` fixture uses it)."""
+    return CountingEmbedder(tiny_embedder)
+
+
+@pytest.fixture
+def library(home: AppPaths, tiny_model: str, counter: CountingEmbedder) -> Iterator:
+    """A Library on the tiny model (sharing the already-loaded embedder, through `counter`)."""
     from inphotos.core.library import Library
 
-    lib = Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2)
+    lib = Library(home, model=tiny_model, embedder_factory=lambda: counter, workers=2)
     yield lib
     lib.close()
 
