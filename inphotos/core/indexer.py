@@ -168,7 +168,7 @@ class Indexer:
         online: list[str] = []
         now_ms = int(time.time() * 1000)
         for f in self.store.folders():
-            is_online = os.path.isdir(f.path)
+            is_online = os.path.isdir(f.path) and not self._looks_unmounted(f.path)
             if not is_online:
                 plan.offline.append(f.path)
                 log.info("Folder offline, keeping its photos: %s", f.path)
@@ -234,6 +234,20 @@ class Indexer:
                 plan.new_count += 1
         plan.removals = [r.id for r in gone if r.id not in moved_ids]
         return plan
+
+    def _looks_unmounted(self, folder: str) -> bool:
+        """An empty folder that held photos: the mount point of an unplugged drive or share.
+
+        Treating it as deleted would forget every photo and re-embed them all when the drive
+        comes back; keeping them as offline costs nothing.
+        """
+        try:
+            with os.scandir(folder) as it:
+                if next(it, None) is not None:
+                    return False
+        except OSError:
+            return False  # unreadable: the walk reports it
+        return self.store.photos_in_folder_count(folder) > 0
 
     # ------------------------------------------------------------------ run
 

@@ -376,3 +376,27 @@ def _exif_orientation(value: int) -> bytes:
     exif[0x0112] = value
     return exif.tobytes()
 
+
+def test_empty_mount_point_of_an_unplugged_drive_counts_as_offline(
+    library, counter: CountingEmbedder, photos: Path, tmp_path: Path
+) -> None:
+    mount = tmp_path / "mnt" / "photos"  # an fstab mount point stays behind, empty, when unplugged
+    shutil.copytree(photos, mount)
+    library.add_folder(mount)
+    library.index()
+    before = _indexed(library)
+    counter.images = 0
+    shutil.move(mount, tmp_path / "drive")
+    mount.mkdir()
+
+    report = library.index()
+
+    assert report.offline == [str(mount)]
+    assert (report.removed, _indexed(library)) == (0, before)
+    assert library.search_text("x", k=100) == []
+
+    mount.rmdir()
+    shutil.move(tmp_path / "drive", mount)
+    library.index()
+    assert counter.images == 0
+    assert len(library.search_text("x", k=100)) == 12
