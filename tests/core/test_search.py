@@ -1,0 +1,198 @@
+"""Search: HNSW results equal brute force, with paging, minimum score, exclusions and hiding."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inphotos.core.library import LibraryError
+from inphotos.core.search import Hit, exact_nearest, nearest
+from inphotos.db.store import PhotoRecord, PhotoStore, WriteBatch
+
+DIMS = 32
+N = 2000
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PhotoStore]:
+    """2000 clustered unit vectors (CLIP-like: photos come in groups), in folders /a, /b, /c."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(25, DIMS))
+    vecs = _unit(centres[rng.integers(0, 25, N)] + 0.35 * rng.normal(size=(N, DIMS)))
+    folders = ["/a", "/b", "/c"]
+    s = PhotoStore(tmp_path_factory.mktemp("db"), DIMS, "test")
+    s.write(WriteBatch(photos=[
+        PhotoRecord(f"{folders[i % 3]}/{i}.jpg", folders[i % 3], 1, 1, embedding=vecs[i]) for i in range(N)
+    ]))
+    yield s
+    s.close()
+
+
+def _queries(n: int, seed: int = 0) -> list[np.ndarray]:
+    return list(_unit(np.random.default_rng(seed).normal(size=(n, DIMS))))
+
+
+def _brute(store: PhotoStore, q: np.ndarray) -> list[tuple[int, float]]:
+    return exact_nearest(store, q, N)
+
+
+def assert_same_ranking(hits: list[Hit], exact: list[tuple[int, float]]) -> None:
+    """Hits rank like brute force: the i-th hit is a photo whose true score is the i-th best.
+
+    (Photos whose scores tie to float precision may come in either order.)
+    """
+    true_score = dict(exact)
+    assert len(hits) == len(exact)
+    for hit, (_, best) in zip(hits, exact, strict=True):
+        assert hit.score == pytest.approx(best, abs=1e-5)
+        assert true_score.get(hit.photo.id, -9.0) == pytest.approx(hit.score, abs=1e-5)
+
+
+def test_search_equals_brute_force(store: PhotoStore) -> None:
+    for q in _queries(25):
+        assert_same_ranking(nearest(store, q, k=30), _brute(store, q)[:30])
+
+
+def test_score_is_cosine_similarity_best_first(store: PhotoStore) -> None:
+    q = _queries(1, seed=1)[0]
+    hits = nearest(store, q, k=50)
+    embeddings = store.embeddings([h.photo.id for h in hits])
+    np.testing.assert_allclose([h.score for h in hits], embeddings @ q, atol=1e-5)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(-1.0 - 1e-6 <= s <= 1.0 + 1e-6 for s in scores)
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(store: PhotoStore) -> None:
+    q = _queries(1, seed=2)[0]
+    pages = [nearest(store, q, k=7, offset=off) for off in range(0, 70, 7)]
+    assert_same_ranking([h for page in pages for h in page], _brute(store, q)[:70])
+    assert len({h.photo.id for page in pages for h in page}) == 70
+    assert nearest(store, q, k=10, offset=N - 4) == nearest(store, q, k=4, offset=N - 4)
+    assert len(nearest(store, q, k=10, offset=N - 4)) == 4
+    assert nearest(store, q, k=10, offset=N) == []
+    assert nearest(store, q, k=0) == []
+
+
+def test_min_score_keeps_exactly_the_photos_at_or_above_it(store: PhotoStore) -> None:
+    q = _queries(1, seed=3)[0]
+    exact = _brute(store, q)
+    threshold = (exact[40][1] + exact[41][1]) / 2  # 41 photos score above it
+    hits = nearest(store, q, k=100, min_score=threshold)
+    assert {h.photo.id for h in hits} == {i for i, _ in exact[:41]}
+    assert all(h.score >= threshold for h in hits)
+    assert nearest(store, q, k=100, min_score=1.01) == []
+
+
+def test_without_min_score_nothing_is_cut_even_negative_scores(store: PhotoStore) -> None:
+    q = _queries(1, seed=4)[0]
+    hits = nearest(store, q, k=N)
+    assert len(hits) == N
+    assert hits[-1].score < 0  # the far side of the sphere is still returned, last
+    assert_same_ranking(hits, _brute(store, q))
+
+
+def test_excluded_and_hidden_photos_never_show_and_pages_stay_full(store: PhotoStore) -> None:
+    for q in _queries(5, seed=5):
+        exact = _brute(store, q)
+        exclude = {i for i, _ in exact[:5]}
+        by_id = {r.id: r for r in store.all_photos()}
+        expected = [(i, s) for i, s in exact if i not in exclude and by_id[i].folder != "/b"]
+        hits = nearest(store, q, k=20, offset=20, exclude_ids=exclude, hide_folders={"/b"})
+        assert_same_ranking(hits, expected[20:40])
+
+
+def test_every_photo_hidden_gives_no_results(store: PhotoStore) -> None:
+    q = _queries(1, seed=6)[0]
+    assert nearest(store, q, k=10, hide_folders={"/a", "/b", "/c"}) == []
+
+
+def test_empty_library_gives_no_results(tmp_path: Path) -> None:
+    with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+        assert nearest(s, _queries(1)[0], k=10) == []
+        assert exact_nearest(s, _queries(1)[0], 10) == []
+
+
+# ----------------------------------------------------------------- through the library
+
+
+@pytest.fixture
+def indexed(library, photos: Path):
+    library.add_folder(photos)
+    library.index()
+    return library
+
+
+def test_text_search_equals_brute_force_over_the_library(indexed) -> None:
+    for text in ("a dog on a beach", "sunset", "birthday cake with candles"):
+        vec = indexed.text_vector(text)
+        assert_same_ranking(indexed.search_text(text, k=12), exact_nearest(indexed.store, vec, 12))
+
+
+def test_text_search_paging_and_min_score(indexed) -> None:
+    full = indexed.search_text("a red car", k=12)
+    assert len(full) == 12
+    paged = [h for off in (0, 5, 10) for h in indexed.search_text("a red car", k=5, offset=off)]
+    assert [h.photo.id for h in paged] == [h.photo.id for h in full]
+    cut = (full[6].score + full[7].score) / 2
+    assert [h.photo.id for h in indexed.search_text("a red car", k=12, min_score=cut)] == [
+        h.photo.id for h in full if h.score >= cut
+    ]
+
+
+def test_blank_query_is_refused(indexed) -> None:
+    with pytest.raises(LibraryError, match="Type something"):
+        indexed.search_text("   ")
+
+
+def test_similar_to_a_library_photo_finds_its_duplicate_first_not_itself(indexed, photos: Path) -> None:
+    original = photos / "img_02.jpg"
+    shutil.copy(original, photos / "trip" / "dup.jpg")
+    indexed.index()
+
+    hits = indexed.similar_to_file(original, k=5)
+
+    assert hits[0].photo.path == str(photos / "trip" / "dup.jpg")
+    assert hits[0].score > 0.9999
+    assert str(original) not in {h.photo.path for h in hits}
+
+
+def test_similar_to_a_file_outside_the_library_finds_that_photo_first(
+    indexed, photos: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere" / "copy.jpg"
+    outside.parent.mkdir()
+    shutil.copy(photos / "img_05.jpg", outside)
+
+    hits = indexed.similar_to_file(outside, k=3)
+
+    assert hits[0].photo.path == str(photos / "img_05.jpg")
+    assert hits[0].score > 0.999
+
+
+def test_similar_to_several_photos_excludes_them_and_ranks_by_their_mean(indexed, photos: Path) -> None:
+    ids = [indexed.store.photo_by_path(str(photos / n)).id for n in ("img_01.jpg", "img_02.jpg")]
+    hits = indexed.similar_to_photos(ids, k=20)
+    assert len(hits) == 10
+    assert not set(ids) & {h.photo.id for h in hits}
+    mean = indexed.store.embeddings(ids).mean(axis=0)
+    exact = [(i, s) for i, s in exact_nearest(indexed.store, mean / np.linalg.norm(mean), 12) if i not in ids]
+    assert_same_ranking(hits, exact)
+
+
+def test_similar_refuses_nothing_and_unknown_photos(indexed, tmp_path: Path) -> None:
+    with pytest.raises(LibraryError):
+        indexed.similar_to_photos([])
+    with pytest.raises(LibraryError, match="not in the index"):
+        indexed.similar_to_photos([987654])
+    (tmp_path / "notes.txt").write_text("not a picture")
+    with pytest.raises(LibraryError, match="Cannot read"):
+        indexed.similar_to_file(tmp_path / "notes.txt")
