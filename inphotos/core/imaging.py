@@ -14,7 +14,7 @@ import os
 import stat
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +107,9 @@ def _taken_ms(img: Image.Image) -> int:
             return 0
         text = value.decode(errors="ignore") if isinstance(value, bytes) else str(value)
         dt = datetime.strptime(text.strip().rstrip("\x00")[:19], "%Y:%m:%d %H:%M:%S")
-        return int(dt.replace(tzinfo=None).timestamp() * 1000) if dt.year > 1900 else 0
+        # EXIF has no time zone: keep the camera's wall clock, read as UTC, so the value does
+        # not depend on the time zone of the computer that indexed it.
+        return int(dt.replace(tzinfo=UTC).timestamp() * 1000) if dt.year > 1900 else 0
     except Exception:  # broken EXIF is common; the date is just unknown
         return 0
 

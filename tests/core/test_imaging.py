@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +128,25 @@ def test_fast_decode_matches_open_clip_preprocessing_on_a_12mp_photo(embedder_22
     assert 1 - float(vec @ reference) < 0.1 * (1 - float(squashed_vec @ reference))
     assert np.corrcoef(fast.pixels.ravel(), reference_pixels.ravel())[0, 1] > 0.98
     assert np.abs(fast.pixels - reference_pixels).mean() < 0.1
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_exif_date_taken_is_the_camera_clock_whatever_the_computers_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tz: str
+) -> None:
+    monkeypatch.setenv("TZ", tz)
+    time.tzset()
+    try:
+        exif = Image.Exif()
+        exif.get_ifd(0x8769)[36867] = "2021:07:04 18:30:00"
+        path = make_photo(tmp_path / "dated.jpg", seed=2, exif=exif.tobytes())
+        d = decode(path, None, want_thumbnail=False)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    # Stored as the camera's wall clock read as UTC (what the preview shows back).
+    assert d.taken_ms == int(datetime(2021, 7, 4, 18, 30, tzinfo=UTC).timestamp() * 1000)
+    assert decode(make_photo(tmp_path / "undated.jpg", seed=3), None).taken_ms == 0
 
 
 def test_transparent_png_is_flattened_onto_white(tmp_path: Path) -> None:
