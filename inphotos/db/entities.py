@@ -41,14 +41,20 @@ class Schema:
     model: Model
 
 
-_schemas: dict[int, Schema] = {}
+_schemas: dict[tuple[int, str], Schema] = {}
 
 
-def schema_for(dims: int) -> Schema:
-    """The (cached) schema whose Photo.embedding has `dims` dimensions."""
-    if dims in _schemas:
-        return _schemas[dims]
-    name = f"inphotos-{dims}"
+def schema_for(dims: int, database: str) -> Schema:
+    """The schema of the database in folder `database`, whose embeddings have `dims` values.
+
+    One set of entity classes per database, never shared: ObjectBox writes each database's
+    property IDs into its entity classes when the store opens, so two databases open at once
+    (a model switch) must not share classes.
+    """
+    key = (dims, database)
+    if key in _schemas:
+        return _schemas[key]
+    name = f"inphotos-{dims}-{len(_schemas)}"
 
     @Entity(model=name)
     class Photo:
@@ -92,5 +98,5 @@ def schema_for(dims: int) -> Schema:
     for entity in (Photo, Folder, Skipped):
         model.entity(entity)
     schema = Schema(Photo, Folder, Skipped, model)
-    _schemas[dims] = schema
+    _schemas[key] = schema
     return schema

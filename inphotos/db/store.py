@@ -8,14 +8,16 @@ escaped form so they can be indexed like any other.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import os
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import objectbox
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 META_FILE = "inphotos-db.json"
 MODEL_JSON = "objectbox-model.json"
+F = TypeVar("F", bound=Callable[..., Any])
 MAX_DB_SIZE_KB = 256 * 1024 * 1024  # an upper bound, not a reservation: the file grows as needed
 _RAW_PREFIX = "raw:"
 
@@ -127,10 +130,36 @@ def write_meta(directory: Path, meta: dict[str, Any]) -> None:
     os.replace(tmp, directory / META_FILE)
 
 
+def _in_use(method: F) -> F:
+    """Count the call as in use, so `close()` waits for it instead of pulling the store away."""
+
+    @functools.wraps(method)
+    def wrapper(self: PhotoStore, *args: Any, **kwargs: Any) -> Any:
+        with self._cv:
+            if self._closed:
+                raise StoreError("The photo library was closed.")
+            self._in_flight += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            with self._cv:
+                self._in_flight -= 1
+                self._cv.notify_all()
+
+    return cast(F, wrapper)
+
+
 class PhotoStore:
-    """An open library database. Not thread-safe for writes: one writer at a time."""
+    """An open library database; reads from any thread, one writer at a time.
+
+    Closing waits for calls in progress on other threads: ObjectBox must not be closed under
+    a running query.
+    """
 
     def __init__(self, directory: Path, dims: int, model_spec: str, lock: bool = True) -> None:
+        self._cv = threading.Condition()
+        self._in_flight = 0
+        self._closed = False
         self.directory = directory
         self.dims = dims
         self.model_spec = model_spec
@@ -147,7 +176,7 @@ class PhotoStore:
                 raise StoreError(
                     f"The database in {directory} was written by a newer InPhotos; update the app."
                 )
-            self.schema: Schema = schema_for(dims)
+            self.schema: Schema = schema_for(dims, str(directory.resolve()))
             try:
                 self._store = Store(
                     model=self.schema.model,
@@ -176,7 +205,11 @@ class PhotoStore:
 
     # ---------------------------------------------------------------- lifecycle
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 60.0) -> None:
+        with self._cv:
+            self._closed = True
+            if not self._cv.wait_for(lambda: self._in_flight == 0, timeout=timeout_s):
+                log.error("Closing the store while %d calls still run", self._in_flight)
         if getattr(self, "_store", None) is not None:
             self._store.close()
             self._store = None  # type: ignore[assignment]
@@ -232,12 +265,15 @@ class PhotoStore:
             embedding=np.asarray(r.embedding, dtype=np.float32),
         )
 
+    @_in_use
     def count(self) -> int:
         return int(self._photos.count())
 
+    @_in_use
     def all_photos(self, with_embedding: bool = False) -> list[PhotoRecord]:
         return [self._to_record(o, with_embedding) for o in self._photos.get_all()]
 
+    @_in_use
     def get_photos(self, ids: Sequence[int], with_embedding: bool = False) -> list[PhotoRecord | None]:
         objs = self._photos.get_many(list(ids))
         return [self._to_record(o, with_embedding) if o is not None else None for o in objs]
@@ -245,11 +281,13 @@ class PhotoStore:
     def get_photo(self, photo_id: int, with_embedding: bool = False) -> PhotoRecord | None:
         return self.get_photos([photo_id], with_embedding)[0]
 
+    @_in_use
     def photo_by_path(self, path: str, with_embedding: bool = False) -> PhotoRecord | None:
         q = self._photos.query(self.schema.photo.path.equals(encode_path(path))).build()
         found = q.find()
         return self._to_record(found[0], with_embedding) if found else None
 
+    @_in_use
     def embeddings(self, ids: Sequence[int]) -> np.ndarray:
         """Vectors for `ids`, in order (rows of a missing id are zero)."""
         out = np.zeros((len(ids), self.dims), np.float32)
@@ -258,6 +296,7 @@ class PhotoStore:
                 out[i] = o.embedding
         return out
 
+    @_in_use
     def all_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of every photo: for exact search in tests and benchmarks."""
         objs = self._photos.get_all()
@@ -265,6 +304,7 @@ class PhotoStore:
         vecs = np.array([o.embedding for o in objs], dtype=np.float32).reshape(len(objs), self.dims)
         return ids, vecs
 
+    @_in_use
     def nearest(self, vector: np.ndarray, count: int) -> list[tuple[int, float]]:
         """Approximate nearest neighbours: (id, cosine distance), closest first."""
         if count <= 0 or self.count() == 0:
@@ -276,6 +316,7 @@ class PhotoStore:
         finally:
             q.close()
 
+    @_in_use
     def ids_newest_first(self, folders: Iterable[str] | None = None) -> list[int]:
         """Photo ids ordered by date taken (then most recently indexed), newest first."""
         p = self.schema.photo
@@ -295,6 +336,7 @@ class PhotoStore:
 
     # ---------------------------------------------------------------- writes
 
+    @_in_use
     def write(self, batch: WriteBatch) -> list[int]:
         """Apply a batch in one transaction; returns the ids of the photos put."""
         if not batch:
@@ -328,11 +370,13 @@ class PhotoStore:
             r.id = int(i)
         return [int(i) for i in ids]
 
+    @_in_use
     def remove_photos(self, ids: Sequence[int]) -> int:
         return int(self._photos.remove_many(list(ids))) if ids else 0
 
     # ---------------------------------------------------------------- folders
 
+    @_in_use
     def folders(self) -> list[FolderRecord]:
         return sorted(
             (
@@ -347,6 +391,7 @@ class PhotoStore:
         found = q.find()
         return found[0] if found else None
 
+    @_in_use
     def put_folder(self, path: str, online: bool = True, last_scan_ms: int | None = None) -> FolderRecord:
         obj = self._folder_obj(path)
         if obj is None:
@@ -357,6 +402,7 @@ class PhotoStore:
         self._folders.put(obj)
         return FolderRecord(path, obj.added_ms, obj.last_scan_ms, bool(obj.online), obj.id)
 
+    @_in_use
     def remove_folder(self, path: str) -> int:
         """Forget a folder and its photos (the files on disk are untouched); returns photos removed."""
         enc = encode_path(path)
@@ -370,6 +416,7 @@ class PhotoStore:
                 self._folders.remove(obj.id)
         return removed
 
+    @_in_use
     def reassign_folder(self, old: str, new: str) -> None:
         """Move photos of folder `old` under library folder `new` (when a parent is added)."""
         enc_old, enc_new = encode_path(old), encode_path(new)
@@ -388,6 +435,7 @@ class PhotoStore:
             if obj is not None:
                 self._folders.remove(obj.id)
 
+    @_in_use
     def photos_in_folder_count(self, path: str) -> int:
         q = self._photos.query(self.schema.photo.folder.equals(encode_path(path))).build()
         try:
@@ -397,6 +445,7 @@ class PhotoStore:
 
     # ---------------------------------------------------------------- skipped files
 
+    @_in_use
     def skipped(self) -> list[SkippedRecord]:
         return [
             SkippedRecord(decode_path(o.path), decode_path(o.folder), o.size, o.mtime_ns, o.reason, o.id)

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self._last_report: IndexReport | None = None
         self._mode = "browse"
         self._switch: ModelSwitch | None = None
+        self.model_message: QMessageBox | None = None
 
         self.photo_model = PhotoModel(parent=self)
         self.grid = PhotoGrid(self.photo_model, settings.thumbnail_size, self)
@@ -195,6 +196,10 @@ class MainWindow(QMainWindow):
         self.index.write_failed.connect(lambda label, msg: self._error(f"{label} failed: {msg}"))
 
     def _stop_services(self, index_timeout_ms: int = 8000) -> bool:
+        # Results already on their way must not reach a window that moved on (or a closed
+        # library): the services re-emit on the GUI thread, so blocking them drops those.
+        for service in (self.index, self.queries, self.thumbs, self.model_service):
+            service.blockSignals(True)
         stopped = self.index.shutdown(index_timeout_ms)
         self.queries.shutdown()
         self.thumbs.shutdown()
@@ -384,20 +389,27 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"Model: {description}")
 
     def _on_model_failed(self, message: str, download_problem: bool) -> None:
+        """Say what happened and offer a way out; the library stays browsable meanwhile."""
         self._close_download_dialog()
         self.model_label.setText("Model unavailable: browsing only")
         box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         use_folder = box.addButton("Use a model folder…", QMessageBox.ButtonRole.AcceptRole)
         retry = box.addButton("Retry", QMessageBox.ButtonRole.ResetRole) if download_problem else None
         box.addButton(QMessageBox.StandardButton.Close)
-        box.exec()
-        if box.clickedButton() is use_folder:
-            folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
-            if folder:
-                self.switch_model(f"local-dir:{folder}")
-        elif retry is not None and box.clickedButton() is retry:
-            self.model_label.setText("Loading model…")
-            self.model_service.load()
+
+        def chosen(button: object) -> None:
+            if button is use_folder:
+                folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+                if folder:
+                    self.switch_model(f"local-dir:{folder}")
+            elif retry is not None and button is retry:
+                self.model_label.setText("Loading model…")
+                self.model_service.load()
+
+        box.buttonClicked.connect(chosen)
+        self.model_message = box
+        box.open()
 
     def _on_download_progress(self, done: int, total: int) -> None:
         if self._download_dialog is None:

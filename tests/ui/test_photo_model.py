@@ -31,7 +31,8 @@ def test_missing_thumbnail_is_requested_once_and_fills_only_its_cell(qtbot) -> N
     image.fill(Qt.GlobalColor.red)
     with qtbot.waitSignal(model.dataChanged) as changed:
         model.set_thumbnail(2, image)
-    assert changed.args[0].row() == 1 and changed.args[1].row() == 1
+    assert changed.args[0].row() == 1
+    assert changed.args[1].row() == 1
     assert idx.data(Qt.ItemDataRole.DecorationRole).size().width() == 16
 
 

@@ -31,7 +31,8 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
     assert window.stack.currentWidget() is window.grid
     qtbot.waitUntil(lambda: window.photo_model.rowCount() == 12, timeout=WAIT)
     folder_item = window.folders_panel.list.item(0)
-    assert "12 photos" in folder_item.text() and "up to date" in folder_item.text()
+    assert "12 photos" in folder_item.text()
+    assert "up to date" in folder_item.text()
 
     # Thumbnails arrive off the GUI thread and land in the model's cache.
     first = window.photo_model.photo(0)
@@ -39,20 +40,24 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
 
     # Typing searches (debounced); results carry scores, best first.
     results = _results(qtbot, window, lambda: qtbot.keyClicks(window.search, "a red car"))
-    assert results.kind == "text" and results.query == "a red car"
+    assert results.kind == "text"
+    assert results.query == "a red car"
     scores = [window.photo_model.index(r, 0).data(ScoreRole) for r in range(window.photo_model.rowCount())]
-    assert len(scores) == 12 and scores == sorted(scores, reverse=True)
+    assert len(scores) == 12
+    assert scores == sorted(scores, reverse=True)
 
     # Enter opens the preview, which gets a decoded image; Right moves to the next photo.
     window.grid.setFocus()
     window.grid.setCurrentIndex(window.photo_model.index(0, 0))
     qtbot.keyClick(window.grid, Qt.Key.Key_Return)
     preview = window._preview
-    assert preview is not None and preview.isVisible()
+    assert preview is not None
+    assert preview.isVisible()
     qtbot.waitUntil(lambda: preview._pixmap is not None, timeout=WAIT)
     shown = preview.photo_id
     qtbot.keyClick(preview, Qt.Key.Key_Right)
-    assert preview.photo_id != shown and window.grid.current_row() == 1
+    assert preview.photo_id != shown
+    assert window.grid.current_row() == 1
     qtbot.keyClick(preview, Qt.Key.Key_Escape)
     assert not preview.isVisible()
 
@@ -68,7 +73,8 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
 
     # Esc in the search bar goes back to the whole library.
     results = _results(qtbot, window, lambda: qtbot.keyClick(window.search, Qt.Key.Key_Escape))
-    assert results.kind == "browse" and len(results.photos) == 13
+    assert results.kind == "browse"
+    assert len(results.photos) == 13
 
     # Remove the folder: the index forgets it, the files stay.
     with qtbot.waitSignal(window.index.write_done, timeout=WAIT):
