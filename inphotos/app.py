@@ -14,7 +14,7 @@ from types import TracebackType
 
 from inphotos import APP_NAME, __version__
 from inphotos.config import Settings
-from inphotos.paths import AppPaths, app_paths, resource
+from inphotos.paths import AppPaths, resource, use_home
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from inphotos.cli import build_parser
 
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    paths = app_paths(args.home).ensure()
+    paths = use_home(args.home).ensure()
     from inphotos.log import setup_logging
 
     log_file = setup_logging(paths.logs)

@@ -18,7 +18,7 @@ from typing import Any
 
 from inphotos import __version__
 from inphotos.config import Settings
-from inphotos.paths import app_paths
+from inphotos.paths import use_home
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class CliError(Exception):
 def _library(args: argparse.Namespace) -> Any:
     from inphotos.core.library import Library
 
-    paths = app_paths(args.home).ensure()
+    paths = use_home(args.home).ensure()
     settings = Settings.load(paths.config_file)
     return Library(
         paths,

@@ -68,6 +68,13 @@ def app_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
     )
 
 
+def use_home(home: str | os.PathLike[str] | None) -> AppPaths:
+    """Apply `--home`: every later `app_paths()` in this process (and its children) agrees."""
+    if home:
+        os.environ[HOME_ENV] = str(Path(home).expanduser().resolve())
+    return app_paths()
+
+
 def resource(name: str) -> Path:
     """A file from `resources/`, in a source tree, an installed package or a PyInstaller bundle."""
     bundle = getattr(sys, "_MEIPASS", None)

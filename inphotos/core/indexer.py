@@ -333,6 +333,9 @@ class Indexer:
         progress: ProgressFn | None,
     ) -> None:
         embedder = self._get_embedder()
+        prepare = getattr(embedder, "prepare", None)
+        if prepare is not None:  # e.g. compile the model when enough photos wait
+            prepare(len(todo), self.batch_size)
         spec = embedder.pixel_spec
         total = len(todo)
         done = 0

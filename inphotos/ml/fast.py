@@ -1,0 +1,114 @@
+"""Faster paths through an open_clip model that give the same vectors.
+
+- The text pass stops at the query's real length. In CLIP text towers with a causal mask,
+  tokens after end-of-text cannot change the pooled output, so running 5 tokens instead of 77
+  gives identical embeddings ~10x faster (tests check equality; towers without a causal mask,
+  such as SigLIP's, keep the full pass).
+- The image tower can be compiled with torch.compile for CPU: ~1.6x on a laptop, identical
+  output. Compilation costs tens of seconds once (cached on disk across runs), so it is only
+  used when enough photos wait, and any failure falls back to eager mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Compile when at least this many photos wait (first compile ~40 s)...
+COMPILE_MIN_PHOTOS_COLD = 1500
+#: ...or this many once a compiled graph for this model is cached on disk (a few seconds).
+COMPILE_MIN_PHOTOS_WARM = 150
+
+
+def short_text_supported(model: Any) -> bool:
+    """Whether `model`'s text tower is a plain causal CLIP tower this module knows."""
+    from open_clip.model import CLIP
+
+    return (
+        isinstance(model, CLIP)
+        and getattr(model, "attn_mask", None) is not None
+        and getattr(model, "text_pool_type", None) in ("argmax", "eos")
+    )
+
+
+def encode_text_short(model: Any, tokens: Any) -> Any:
+    """`model.encode_text(tokens)` run only up to the longest query's end-of-text token."""
+    import torch.nn as nn
+    from open_clip.transformer import text_global_pool
+
+    if model.text_pool_type == "argmax":
+        length = int(tokens.argmax(dim=-1).max()) + 1
+    else:
+        eos = (tokens == model.text_eos_id).int().argmax(dim=-1)
+        length = int(eos.max()) + 1
+    tokens = tokens[:, :length]
+    cast_dtype = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast_dtype)
+    x = x + model.positional_embedding[:length].to(cast_dtype)
+    x = model.transformer(x, attn_mask=model.attn_mask[:length, :length])
+    x = model.ln_final(x)
+    x = text_global_pool(x, tokens, model.text_pool_type, eos_token_id=getattr(model, "text_eos_id", None))
+    projection = model.text_projection
+    if projection is not None:
+        x = projection(x) if isinstance(projection, nn.Linear) else x @ projection
+    return x
+
+
+def compile_cache_dir() -> Path:
+    """Where inductor keeps compiled graphs, so the next run starts warm."""
+    from inphotos.paths import app_paths
+
+    return app_paths().cache / "torch-compile"
+
+
+class CompiledImageTower:
+    """A torch.compile'd image tower for fixed-size batches, with an eager fallback."""
+
+    def __init__(self, model: Any, batch_size: int, key: str) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.key = key
+        self._fn: Any = None
+        self.failed = False
+
+    @property
+    def marker(self) -> Path:
+        return compile_cache_dir() / f"{self.key}-b{self.batch_size}.ok"
+
+    def warm(self) -> bool:
+        """Whether a compiled graph for this model and batch size was cached before."""
+        return self.marker.exists()
+
+    def __call__(self, x: Any) -> Any:
+        """Encode a batch of at most `batch_size` images (padded to the fixed size)."""
+        import torch
+
+        if self.failed:
+            return self.model.encode_image(x)
+        n = x.shape[0]
+        if n < self.batch_size:  # one static shape: no recompile for the last, short batch
+            pad = torch.zeros((self.batch_size - n, *x.shape[1:]), dtype=x.dtype, device=x.device)
+            x = torch.cat([x, pad])
+        try:
+            if self._fn is None:
+                cache = compile_cache_dir()
+                cache.mkdir(parents=True, exist_ok=True)
+                os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache))
+                t0 = time.perf_counter()
+                fn = torch.compile(self.model.visual, dynamic=False)
+                out = fn(x)
+                self._fn = fn
+                self.marker.touch()
+                log.info("Compiled the image tower in %.1f s", time.perf_counter() - t0)
+            else:
+                out = self._fn(x)
+        except Exception as e:  # no compiler, unsupported op, ...: eager is always right
+            log.warning("torch.compile unavailable (%s); using eager mode", type(e).__name__)
+            self.failed = True
+            return self.model.encode_image(x[:n])
+        return out[:n]
