@@ -73,6 +73,19 @@ def test_folder_without_config_is_a_model_error(model_copy: Path) -> None:
         ClipEmbedder(f"local-dir:{model_copy}")
 
 
+@pytest.mark.parametrize("leftover", [None, "weights.pt", "notes.txt"])
+def test_folder_without_weights_is_a_model_error_not_a_random_model(
+    model_copy: Path, leftover: str | None
+) -> None:
+    weights = _weights(model_copy)
+    if leftover:  # a file open_clip would not load (it reads .safetensors, .bin and .pth)
+        weights.rename(model_copy / leftover)
+    else:
+        weights.unlink()
+    with pytest.raises(ModelError, match="no weights file"):
+        ClipEmbedder(f"local-dir:{model_copy}")
+
+
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "other-shapes"])
 def test_damaged_weights_are_a_clear_model_error(model_copy: Path, damage: str, tmp_path: Path) -> None:
     weights = _weights(model_copy)
