@@ -144,14 +144,24 @@ class _ProgressBar:
             sys.stderr.flush()
 
 
+def _print_json(data: Any) -> None:
+    """Print JSON that stays valid UTF-8 whatever the file names.
+
+    A path whose bytes are not UTF-8 holds lone surrogates (os.fsdecode); written as the
+    JSON escape `\\udcXX` it parses back to the same string, and os.fsencode() of that gives
+    the original bytes.
+    """
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    print(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
 def _hits_out(hits: Sequence[Any], as_json: bool) -> None:
     if as_json:
-        rows = [
+        _print_json([
             {"path": h.photo.path, "score": round(h.score, 6), "id": h.photo.id,
              "width": h.photo.width, "height": h.photo.height, "taken_ms": h.photo.taken_ms}
             for h in hits
-        ]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        ])
         return
     if not hits:
         print("No matching photos.", file=sys.stderr)
@@ -180,12 +190,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         finally:
             signal.signal(signal.SIGINT, previous)
         if args.json:
-            print(json.dumps({
+            _print_json({
                 "added": report.added, "updated": report.updated, "moved": report.moved,
                 "removed": report.removed, "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
                 "offline": report.offline, "cancelled": report.cancelled,
                 "elapsed_s": round(report.elapsed_s, 3), "photos": lib.store.count(),
-            }, indent=2, ensure_ascii=False))
+            })
         else:
             print(f"Indexed: {report.summary()} in {report.elapsed_s:.1f} s "
                   f"({lib.store.count()} photos in the library)")
@@ -228,9 +238,8 @@ def cmd_folders(args: argparse.Namespace) -> int:
                   f"({n} photos forgotten; no file was touched)", file=sys.stderr)
         folders = lib.folders()
         if args.json:
-            print(json.dumps([{"path": f.path, "online": f.online, "photos": f.photos,
-                               "last_scan_ms": f.last_scan_ms} for f in folders],
-                             indent=2, ensure_ascii=False))
+            _print_json([{"path": f.path, "online": f.online, "photos": f.photos,
+                          "last_scan_ms": f.last_scan_ms} for f in folders])
         elif args.action == "list":
             if not folders:
                 print("No folders yet: inphotos folders add PATH", file=sys.stderr)
@@ -244,7 +253,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with _library(args) as lib:
         stats = lib.stats()
         if args.json:
-            print(json.dumps(stats, indent=2, ensure_ascii=False))
+            _print_json(stats)
         else:
             for key, value in stats.items():
                 print(f"{key:>16}: {value}")
@@ -265,6 +274,11 @@ def main(argv: Sequence[str]) -> int:
         return app.main(list(argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    # Text output prints a path that is not UTF-8 as its own bytes (as ls and find do), so it
+    # can be piped on, instead of failing with UnicodeEncodeError on a strict stdout.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="surrogateescape")
     from inphotos.core.library import LibraryError
     from inphotos.db.lock import LibraryInUseError
     from inphotos.db.store import StoreError

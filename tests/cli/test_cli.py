@@ -292,3 +292,35 @@ def test_corrupt_weights_from_a_real_process_give_no_traceback(
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("inphotos: error: The weights of the model")
 
+
+def test_non_utf8_file_names_round_trip_through_json_output(run: Cli, photos: Path) -> None:
+    raw = os.path.join(os.fsencode(photos), b"f\xf6to-\xff.jpg")  # not valid UTF-8
+    make_photo(Path(os.fsdecode(raw)), seed=80)
+    assert run("index", photos, "--json").rc == 0
+
+    r = run("search", "x", "-k", "100", "--json")
+
+    assert r.rc == 0
+    r.out.encode("utf-8")  # valid UTF-8 text, whatever the file names
+    paths = [os.fsencode(h["path"]) for h in r.data]
+    assert raw in paths
+    r = run("similar", os.fsdecode(raw), "-k", "1", "--json")
+    assert r.rc == 0
+    assert os.fsencode(r.data[0]["path"]) != raw  # itself excluded: it was found as a library photo
+
+
+def test_non_utf8_file_names_print_as_their_own_bytes(
+    capfdbinary: pytest.CaptureFixture[bytes], tmp_path: Path, tiny_model: str,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    folder = tmp_path / "photos"
+    raw = os.path.join(os.fsencode(folder), b"f\xf6to.jpg")
+    make_photo(Path(os.fsdecode(raw)), seed=81)
+    assert cli.main(["--model", tiny_model, "index", str(folder)]) == 0
+    capfdbinary.readouterr()
+
+    assert cli.main(["--model", tiny_model, "search", "x"]) == 0
+
+    out = capfdbinary.readouterr().out
+    assert out.rstrip(b"\n").split(b"  ", 1)[1] == raw  # pipe it to xargs and it opens the file
