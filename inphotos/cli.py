@@ -208,7 +208,16 @@ def cmd_index(args: argparse.Namespace) -> int:
         return 130 if report.cancelled else 0
 
 
+def _check_query_options(args: argparse.Namespace) -> None:
+    # The engine reads a negative page as an empty one; say what is wrong instead.
+    if args.k < 1:
+        raise CliError(f"-k must be 1 or more (got {args.k})")
+    if args.offset < 0:
+        raise CliError(f"--offset must be 0 or more (got {args.offset})")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
+    _check_query_options(args)
     with _library(args) as lib:
         hits = lib.search_text(" ".join(args.text), k=args.k, offset=args.offset,
                                min_score=args.min_score)
@@ -217,6 +226,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
+    _check_query_options(args)
     if not os.path.exists(args.file):
         raise CliError(f"File not found: {args.file}")
     with _library(args) as lib:

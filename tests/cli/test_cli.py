@@ -324,3 +324,11 @@ def test_non_utf8_file_names_print_as_their_own_bytes(
 
     out = capfdbinary.readouterr().out
     assert out.rstrip(b"\n").split(b"  ", 1)[1] == raw  # pipe it to xargs and it opens the file
+
+
+def test_negative_k_or_offset_is_an_error_not_an_empty_result(indexed: Cli) -> None:
+    _one_line_error(indexed("search", "x", "-k", "0"), "-k must be 1 or more")
+    _one_line_error(indexed("search", "x", "-k", "-3"), "-k must be 1 or more (got -3)")
+    _one_line_error(indexed("search", "x", "--offset", "-2"), "--offset must be 0 or more")
+    _one_line_error(indexed("similar", "x.jpg", "--offset", "-1"), "--offset must be 0 or more")
+
