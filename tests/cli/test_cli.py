@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -332,3 +333,40 @@ def test_negative_k_or_offset_is_an_error_not_an_empty_result(indexed: Cli) -> N
     _one_line_error(indexed("search", "x", "--offset", "-2"), "--offset must be 0 or more")
     _one_line_error(indexed("similar", "x.jpg", "--offset", "-1"), "--offset must be 0 or more")
 
+
+
+def test_ctrl_c_stops_indexing_keeps_what_is_done_and_exits_130(
+    run: Cli, photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    presses: list[int] = []
+
+    def press_ctrl_c_once(self, p) -> None:
+        if p.phase == "embedding" and not presses:
+            presses.append(1)
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C in the terminal sends
+
+    monkeypatch.setattr(cli._ProgressBar, "__call__", press_ctrl_c_once)
+    r = run("--batch-size", "4", "index", photos, "--json")
+
+    assert r.rc == 130
+    assert r.data["cancelled"] is True
+    done = r.data["photos"]
+    assert 4 <= done < 12
+    r = run("index", "--json")
+    assert r.rc == 0
+    assert (r.data["added"], r.data["photos"]) == (12 - done, 12)
+
+
+def test_stats_and_folders_never_load_the_model(
+    run: Cli, photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inphotos.ml import embedder
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded (or downloaded)")
+
+    monkeypatch.setattr(embedder.ClipEmbedder, "__init__", no_loading)
+    assert run("folders", "add", photos, "--json", model=False).rc == 0
+    r = run("stats", "--json", model=False)  # the default model, never downloaded here
+    assert r.rc == 0
+    assert (r.data["dims"], r.data["photos"]) == (512, 0)
