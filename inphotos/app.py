@@ -6,6 +6,7 @@ The window appears before torch is imported; the model loads in the background.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import traceback
@@ -63,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     window.show()
     window.start()
+    if os.environ.get("INPHOTOS_STARTUP_PROBE"):  # `make bench`: time to a shown window, then quit
+        from PyQt6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: (print("window-shown", flush=True), window.close()))  # noqa: T201
     code = app.exec()
     window.library.close()
     instance_lock.release()

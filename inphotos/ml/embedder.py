@@ -6,6 +6,7 @@ unknown model name) becomes a `ModelError` whose message says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -24,6 +25,7 @@ from inphotos.ml.fast import (
     short_text_supported,
 )
 from inphotos.ml.models import ModelDownloadError, ModelError, ModelSpec, parse_spec
+from inphotos.ml.weights import load_weights_lean, weights_loaded_separately
 
 log = logging.getLogger(__name__)
 
@@ -210,14 +212,22 @@ class ClipEmbedder:
                     "image_resize_mode": cfg.get("resize_mode"),
                     "force_quick_gelu": bool(cfg.get("quick_gelu", False)),
                 }
+        # On the CPU in fp32, weights are mapped and assigned rather than copied (half the
+        # peak memory); other devices and precisions take open_clip's usual path.
+        lean = (self.device, precision) == ("cpu", "fp32")
+        checkpoint = self._checkpoint_file(pretrained) if lean else None
         try:
-            model, _, preprocess = open_clip.create_model_and_transforms(
-                self.spec.arch,
-                pretrained=pretrained,
-                device=self.device,
-                precision=precision,
-                **kwargs,
-            )
+            with weights_loaded_separately() if checkpoint else contextlib.nullcontext():
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    self.spec.arch,
+                    pretrained=pretrained,
+                    load_weights=checkpoint is None,
+                    device=self.device,
+                    precision=precision,
+                    **kwargs,
+                )
+            if checkpoint is not None:
+                load_weights_lean(model, checkpoint)
         except ModelError:
             raise
         except ImportError as e:
@@ -261,6 +271,16 @@ class ClipEmbedder:
     @property
     def name(self) -> str:
         return self.spec.text
+
+    def _checkpoint_file(self, pretrained: str | None) -> str | None:
+        """The weights file open_clip would load, when it is a local file we can map."""
+        if self.spec.kind == "local-dir":
+            from open_clip.factory import _find_checkpoint_in_dir
+
+            return _find_checkpoint_in_dir(Path(self.spec.arch[len("local-dir:") :]))
+        if pretrained and os.path.isfile(pretrained):
+            return pretrained
+        return None
 
     def _normalise(self, x: Any) -> np.ndarray:
         import torch

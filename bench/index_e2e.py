@@ -1,0 +1,72 @@
+"""One end-to-end indexing run in its own process, so its peak memory can be measured.
+
+    python -m bench.index_e2e HOME MODEL_SPEC CORPUS [--naive N]
+
+Prints one JSON line: photos embedded, seconds, photos/s and peak RSS in MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+
+def index_run(home: str, model: str, corpus: str) -> dict[str, float]:
+    from inphotos.core.library import Library
+    from inphotos.paths import use_home
+
+    paths = use_home(home).ensure()
+    shutil.rmtree(paths.databases, ignore_errors=True)
+    shutil.rmtree(paths.thumbnails, ignore_errors=True)
+    lib = Library(paths, model)
+    lib.embedder  # noqa: B018 - load the model before the clock starts, as the app does
+    lib.add_folder(corpus)
+    t0 = time.perf_counter()
+    report = lib.index()
+    elapsed = time.perf_counter() - t0
+    lib.close()
+    return {"embedded": report.embedded, "skipped": len(report.skipped), "seconds": elapsed,
+            "img_per_s": report.embedded / elapsed}
+
+
+def naive_run(model: str, corpus: str, count: int) -> dict[str, float]:
+    """rclip/aptl3-style: full decode, open_clip's preprocess, one image at a time, fp32."""
+    import torch
+    from PIL import Image
+
+    from inphotos.ml.embedder import ClipEmbedder
+
+    emb = ClipEmbedder(model, compile_images=False)
+    files = sorted(Path(corpus).rglob("*.jpg"))[:count]
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        for f in files:
+            with Image.open(f) as im:
+                x = emb.reference_preprocess(im.convert("RGB")).unsqueeze(0)
+            v = emb.model.encode_image(x)
+            torch.nn.functional.normalize(v, dim=-1)
+    elapsed = time.perf_counter() - t0
+    return {"embedded": len(files), "seconds": elapsed, "img_per_s": len(files) / elapsed}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("home")
+    p.add_argument("model")
+    p.add_argument("corpus")
+    p.add_argument("--naive", type=int, default=0)
+    args = p.parse_args()
+    out = naive_run(args.model, args.corpus, args.naive) if args.naive else index_run(
+        args.home, args.model, args.corpus)
+    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Render bench/results.json as docs/benchmarks.md: each figure, its goal, the machine, the date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# (key, what it measures, goal text, check)
+ROWS: list[tuple[str, str, str, Any]] = [
+    ("model_only_img_per_s", "ViT-B-32 alone, eager fp32, batches of 32 (baseline)", "—", None),
+    ("model_fast_img_per_s", "ViT-B-32 as InPhotos runs it (compiled image tower)", "> baseline",
+     lambda r, v: v > r.get("model_only_img_per_s", 0)),
+    ("model_fast_min_cosine_to_eager", "worst cosine, compiled vs eager vectors", "≥ 0.99",
+     lambda r, v: v >= 0.99),
+    ("index_e2e_img_per_s", "scan → decode → thumbnail → embed → store, 12 MP corpus",
+     "≥ 1.2 × baseline", lambda r, v: v >= 1.2 * r.get("model_only_img_per_s", 1e9)),
+    ("e2e_over_model_only", "end to end ÷ model-only baseline", "≥ 1.2", lambda r, v: v >= 1.2),
+    ("naive_e2e_img_per_s", "naive path: full decode, open_clip preprocess, 1 image at a time", "—", None),
+    ("e2e_over_naive", "InPhotos ÷ naive path", "—", None),
+    ("rss_indexing_mb", "peak memory while indexing (MB)", "≤ 1500", lambda r, v: v <= 1500),
+    ("text_encode_ms_short_pass", "text tower, pass stops at end-of-text (ms)", "—", None),
+    ("text_encode_ms_full_pass", "text tower, usual 77-token pass (ms)", "—", None),
+    ("text_query_ms_p50", "text query → ranked results with paths, 1M photos, p50 (ms)", "—", None),
+    ("text_query_ms_p95", "same, p95 (ms)", "≤ 30", lambda r, v: v <= 30),
+    ("similar_query_ms_p95", "find similar, 1M photos, p95 (ms)", "≤ 10", lambda r, v: v <= 10),
+    ("recall_at_10", "HNSW top 10 vs exact search, 1M photos", "≥ 0.98", lambda r, v: v >= 0.98),
+    ("insert_per_s", "vectors inserted per second while building 1M", "—", None),
+    ("db_bytes_per_photo", "database bytes per photo at 1M (512-d)", "≤ 5000", lambda r, v: v <= 5000),
+    ("startup_window_s", "process start → main window shown (s)", "≤ 1.5", lambda r, v: v <= 1.5),
+    ("rescan_unchanged_100k_s", "rescan of an up-to-date 100k-file library (s)", "≤ 3", lambda r, v: v <= 3),
+    ("gpu_index_e2e_img_per_s", "end to end on a CUDA GPU, fp16", "≥ 1000", lambda r, v: v >= 1000),
+]
+
+SCALE = ["text_query_ms_p50", "text_query_ms_p95", "similar_query_ms_p50", "similar_query_ms_p95",
+         "recall_at_10", "insert_per_s", "db_bytes_per_photo"]
+
+
+def write_markdown(results: dict[str, Any], path: Path) -> None:
+    m = results.get("machine", {})
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (`python -m bench.run`), which builds its own data: 500 JPEGs of",
+        "12 MP with natural-looking texture plus PNG and HEIC, ViT-B-32 with random weights",
+        "(speed does not depend on the weight values) and clustered CLIP-like 512-d vectors",
+        "inserted straight into the store. Figures are medians of several runs.",
+        "",
+        f"Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('memory_gib', '?')} GiB; "
+        f"{m.get('os', '')}; Python {m.get('python', '')}, torch {m.get('torch', '')}. "
+        f"Date: {m.get('date', '?')}.",
+        "",
+        "| figure | what | value | goal | met |",
+        "| --- | --- | ---: | --- | --- |",
+    ]
+    for key, what, goal, check in ROWS:
+        value = results.get(key)
+        if value is None:
+            shown, met = "not measured", ""
+            if key.startswith("gpu"):
+                shown = "not measured (no GPU in this session)"
+        else:
+            shown = f"{value:,}" if isinstance(value, int) else f"{value}"
+            met = "" if check is None else ("yes" if check(results, value) else "**no**")
+        lines.append(f"| `{key}` | {what} | {shown} | {goal} | {met} |")
+    lines += ["", "## Search at each library size", "",
+              "| figure | 10k | 100k | 1M |", "| --- | ---: | ---: | ---: |"]
+    for name in SCALE:
+        cells = [str(results.get(f"{name}_{k}", "—")) for k in ("10k", "100k", "1M")]
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Against the peers",
+        "",
+        "Reported by their users on similar hardware: aptl3 indexes 10–14 photos/s on a dual-core",
+        "laptop and answers in 300–400 ms at 118k photos; rclip answers a CLI query in 0.5–15 s and",
+        "took 15 hours for 85k photos on a NAS CPU.",
+        "",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
