@@ -41,7 +41,7 @@ RUNTIME_MODULES = (
     "safetensors", "ftfy", "regex",
     "inphotos.app", "inphotos.cli", "inphotos.core.library", "inphotos.ml.embedder",
 )
-ICON = "icons/inphotos-256.png"
+ICON = "icons/inphotos.svg"  # the window icon app.py sets
 
 
 class SelfTestError(AssertionError):
@@ -137,7 +137,7 @@ def _imports() -> str:
 def _qt() -> str:
     """Start Qt with its platform plugin and decode the app icon through Qt's image plugins."""
     from PyQt6.QtCore import QLibraryInfo
-    from PyQt6.QtGui import QImage, QImageReader
+    from PyQt6.QtGui import QIcon, QImageReader
     from PyQt6.QtWidgets import QApplication
 
     plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
@@ -156,11 +156,11 @@ def _qt() -> str:
     name = QApplication.platformName()
     formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
     _check({"jpeg", "png", "svg"} <= formats, f"Qt image formats missing: {sorted(formats)}")
-    icon = QImage(str(resource(ICON)))
-    _check(not icon.isNull(), f"cannot load the app icon {resource(ICON)}")
+    drawn = not QIcon(str(resource(ICON))).pixmap(64, 64).isNull()  # Qt's SVG icon engine
+    _check(drawn, f"cannot load the app icon {resource(ICON)}")
     if owned:
         del app  # gone again, so a later QApplication (the app's, pytest-qt's) starts clean
-    return f"platform {name}; {len(formats)} image formats; icon {icon.width()} px"
+    return f"platform {name}; {len(formats)} image formats; SVG app icon drawn"
 
 
 def _data() -> str:
