@@ -28,6 +28,36 @@ lint: $(VENV)/.installed-test
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
+$(VENV)/.installed-bundle: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[bundle]'
+	touch $@ $(VENV)/.installed-run
+
+# The double-click app: dist/InPhotos/ (dist/InPhotos.app on macOS) with the windowed
+# inphotos-gui and the console inphotos. It bundles whichever torch .venv has: see README.md
+# ("Building the app yourself") for the small CPU-only build a release should use.
+bundle: $(VENV)/.installed-bundle
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN inphotos.spec
+
+# Run the built app's --self-test (both executables) outside the source tree, with no
+# Python environment around it, as a user's machine would; report its size and time.
+BUNDLE_DIR = $(if $(wildcard dist/InPhotos.app),dist/InPhotos.app,dist/InPhotos)
+BUNDLE_BIN = $(if $(wildcard dist/InPhotos.app),$(BUNDLE_DIR)/Contents/MacOS,$(BUNDLE_DIR))
+bundle-test: SHELL := /bin/bash
+bundle-test:
+	@test -x $(BUNDLE_BIN)/inphotos-gui || { echo "No bundle in dist/: run make bundle first" >&2; exit 1; }
+	@du -sh $(BUNDLE_DIR)
+	cd / && time env -i HOME="$$HOME" PATH=/usr/bin:/bin LANG="$${LANG:-C.UTF-8}" DISPLAY="$${DISPLAY:-}" \
+		"$(CURDIR)/$(BUNDLE_BIN)/inphotos-gui" --self-test
+	cd / && env -i HOME="$$HOME" PATH=/usr/bin:/bin LANG="$${LANG:-C.UTF-8}" "$(CURDIR)/$(BUNDLE_BIN)/inphotos" --self-test >/dev/null
+	cd / && env -i HOME="$$HOME" PATH=/usr/bin:/bin LANG="$${LANG:-C.UTF-8}" "$(CURDIR)/$(BUNDLE_BIN)/inphotos" --version
+
+# Add the app to this user's application menu (Linux); uninstall-desktop takes it out again.
+install-desktop:
+	sh packaging/install-desktop.sh
+
+uninstall-desktop:
+	sh packaging/install-desktop.sh --uninstall
+
 # The app icon's PNG, .ico and .icns files, from resources/icons/inphotos.svg (needs rsvg-convert).
 icons: $(VENV)/.installed-run
 	$(BIN)/python packaging/make_icons.py
