@@ -345,6 +345,24 @@ def test_indexing_never_writes_into_photo_folders(library, photos: Path) -> None
     assert tree_state(photos) == before
 
 
+def test_progress_goes_from_scanning_through_embedding_to_done(library, photos: Path) -> None:
+    library.batch_size = 5
+    library.add_folder(photos)
+    events: list[IndexProgress] = []
+
+    library.index(progress=events.append)
+
+    phases = [e.phase for e in events]
+    assert phases[0] == "scanning"
+    assert phases[-1] == "done"
+    embedding = [e for e in events if e.phase == "embedding"]
+    assert [e.done for e in embedding] == [5, 10, 12]
+    assert {e.total for e in embedding} == {12}
+    assert all(e.rate > 0 and os.path.isfile(e.current) for e in embedding)
+    assert embedding[-1].eta_s == 0
+    assert events[-1].done == 12
+
+
 def test_cancelled_run_keeps_finished_batches_and_the_next_run_resumes(
     library, counter: CountingEmbedder, photos: Path
 ) -> None:

@@ -110,6 +110,27 @@ def test_excluded_and_hidden_photos_never_show_and_pages_stay_full(store: PhotoS
         assert_same_ranking(hits, expected[20:40])
 
 
+def test_after_removals_and_updates_search_still_equals_brute_force(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+        recs = [PhotoRecord(f"/a/{i}.jpg", "/a", 1, 1, embedding=_unit(rng.normal(size=DIMS)))
+                for i in range(900)]
+        s.write(WriteBatch(photos=recs))
+        s.write(WriteBatch(remove_photo_ids=[r.id for r in recs[:600]]))  # photos deleted
+        for r in recs[600:750]:  # photos edited: new vectors under the same id
+            r.embedding = _unit(rng.normal(size=DIMS))
+        s.write(WriteBatch(photos=recs[600:750]))
+        new = _unit(rng.normal(size=(300, DIMS)))
+        s.write(WriteBatch(photos=[
+            PhotoRecord(f"/b/{i}.jpg", "/b", 1, 1, embedding=v) for i, v in enumerate(new)
+        ]))
+        removed = {r.id for r in recs[:600]}
+        for q in _queries(10, seed=12):
+            hits = nearest(s, q, k=40)
+            assert not removed & {h.photo.id for h in hits}
+            assert_same_ranking(hits, exact_nearest(s, q, 40))
+
+
 def test_every_photo_hidden_gives_no_results(store: PhotoStore) -> None:
     q = _queries(1, seed=6)[0]
     assert nearest(store, q, k=10, hide_folders={"/a", "/b", "/c"}) == []
