@@ -224,12 +224,14 @@ class Indexer:
                 except OSError:
                     fp = ""
                 match = next((r for r in candidates if r.fingerprint == fp and fp), None)
+            s = skipped.get(entry.path)
             if match is not None:
                 candidates.remove(match)  # type: ignore[union-attr]
                 moved_ids.add(match.id)
                 plan.moves.append(Move(match.id, entry, root))
+                if s is not None:  # a good photo moved over a bad file: that file is gone
+                    plan.stale_skipped.append(s.id)
             else:
-                s = skipped.get(entry.path)
                 plan.to_embed.append(Work(entry, root, skipped_id=s.id if s else 0))
                 plan.new_count += 1
         plan.removals = [r.id for r in gone if r.id not in moved_ids]

@@ -418,3 +418,23 @@ def test_empty_mount_point_of_an_unplugged_drive_counts_as_offline(
     library.index()
     assert counter.images == 0
     assert len(library.search_text("x", k=100)) == 12
+
+
+def test_a_good_photo_renamed_over_a_bad_file_clears_its_skip_record(
+    library, counter: CountingEmbedder, photos: Path
+) -> None:
+    broken = photos / "download.jpg"
+    broken.write_bytes(b"an interrupted download")
+    library.add_folder(photos)
+    library.index()
+    make_photo(photos / "download (1).jpg", seed=700)  # downloaded again...
+    library.index()
+    counter.images = 0
+
+    os.replace(photos / "download (1).jpg", broken)  # ...and renamed over the broken one
+    report = library.index()
+
+    assert (report.moved, counter.images) == (1, 0)
+    assert library.store.photo_by_path(str(broken)) is not None
+    assert library.store.skipped() == []
+    assert library.stats()["skipped"] == 0
