@@ -82,6 +82,14 @@ def library(home: AppPaths, tiny_model: str, counter: CountingEmbedder) -> Itera
     lib.close()
 
 
+@pytest.fixture
+def photos_indexed(library, counter: CountingEmbedder, photos: Path) -> None:
+    """`photos` added to `library` and indexed; `counter` reset to count only what comes next."""
+    library.add_folder(photos)
+    library.index()
+    counter.images = 0
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_threads() -> Iterator[None]:
     """Fail a test that leaves a thread of its own running (napari does the same)."""

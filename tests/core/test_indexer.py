@@ -48,20 +48,17 @@ def test_first_index_stores_every_photo_with_its_metadata_and_vector(
     assert library.store.meta["complete"] is True
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_stored_vector_is_the_models_vector_for_the_photo(library, tiny_embedder, photos: Path) -> None:
-    library.add_folder(photos)
-    library.index()
     path = photos / "img_01.jpg"
     stored = library.store.photo_by_path(str(path), with_embedding=True).embedding
     d = decode(path, tiny_embedder.pixel_spec)
     np.testing.assert_allclose(stored, tiny_embedder.encode_pixels(d.pixels[None])[0], atol=1e-5)
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_a_run_with_nothing_changed_embeds_nothing(library, counter: CountingEmbedder, photos: Path) -> None:
-    library.add_folder(photos)
-    library.index()
     before = _indexed(library)
-    counter.images = 0
 
     report = library.index()
 
@@ -70,14 +67,12 @@ def test_a_run_with_nothing_changed_embeds_nothing(library, counter: CountingEmb
     assert _indexed(library) == before
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_incremental_update_embeds_only_new_and_changed_photos(
     library, counter: CountingEmbedder, photos: Path
 ) -> None:
-    library.add_folder(photos)
-    library.index()
     changed = photos / "img_01.jpg"
     old = library.store.photo_by_path(str(changed), with_embedding=True)
-    counter.images = 0
 
     make_photo(photos / "new_a.jpg", seed=100)
     make_photo(photos / "trip" / "new_b.png", seed=101, fmt="PNG")
@@ -93,12 +88,10 @@ def test_incremental_update_embeds_only_new_and_changed_photos(
     assert not np.allclose(new.embedding, old.embedding)
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_touched_photo_with_same_size_is_re_embedded(
     library, counter: CountingEmbedder, photos: Path
 ) -> None:
-    library.add_folder(photos)
-    library.index()
-    counter.images = 0
     path = photos / "img_02.jpg"
     st = os.stat(path)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
@@ -109,14 +102,12 @@ def test_touched_photo_with_same_size_is_re_embedded(
     assert counter.images == 1
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_renamed_and_moved_photos_keep_their_vectors_without_re_embedding(
     library, counter: CountingEmbedder, photos: Path
 ) -> None:
-    library.add_folder(photos)
-    library.index()
     a = library.store.photo_by_path(str(photos / "img_01.jpg"), with_embedding=True)
     b = library.store.photo_by_path(str(photos / "trip" / "img_03.jpg"), with_embedding=True)
-    counter.images = 0
 
     os.rename(photos / "img_01.jpg", photos / "renamed.jpg")
     (photos / "2024" / "summer").mkdir(parents=True)
@@ -157,12 +148,8 @@ def test_photo_moved_into_another_library_folder_keeps_its_vector(
     assert counts == {str(photos): 11, str(other): 2}
 
 
-def test_a_copy_is_a_new_photo_and_the_original_keeps_its_row(
-    library, counter: CountingEmbedder, photos: Path
-) -> None:
-    library.add_folder(photos)
-    library.index()
-    counter.images = 0
+@pytest.mark.usefixtures("photos_indexed")
+def test_a_copy_is_a_new_photo_and_the_original_keeps_its_row(library, photos: Path) -> None:
     shutil.copy2(photos / "img_05.jpg", photos / "copy.jpg")
 
     report = library.index()
@@ -171,9 +158,8 @@ def test_a_copy_is_a_new_photo_and_the_original_keeps_its_row(
     assert set(_indexed(library)) == _on_disk(photos)
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_deleted_photos_are_removed_and_never_found_again(library, photos: Path) -> None:
-    library.add_folder(photos)
-    library.index()
     gone = [photos / "img_01.jpg", photos / "trip" / "img_06.jpg"]
     for p in gone:
         p.unlink()
@@ -272,9 +258,8 @@ def test_bad_files_are_skipped_with_reasons_and_not_retried(
     assert {os.path.basename(s.path) for s in library.store.skipped()} == {"notes.jpg", "garbage.png"}
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_a_photo_that_becomes_unreadable_loses_its_stale_vector(library, photos: Path) -> None:
-    library.add_folder(photos)
-    library.index()
     path = photos / "img_07.jpg"
     path.write_bytes(b"overwritten with something that is not a picture")
 

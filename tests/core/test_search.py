@@ -145,75 +145,75 @@ def test_empty_library_gives_no_results(tmp_path: Path) -> None:
 # ----------------------------------------------------------------- through the library
 
 
-@pytest.fixture
-def indexed(library, photos: Path):
-    library.add_folder(photos)
-    library.index()
-    return library
-
-
-def test_text_search_equals_brute_force_over_the_library(indexed) -> None:
+@pytest.mark.usefixtures("photos_indexed")
+def test_text_search_equals_brute_force_over_the_library(library) -> None:
     for text in ("a dog on a beach", "sunset", "birthday cake with candles"):
-        vec = indexed.text_vector(text)
-        assert_same_ranking(indexed.search_text(text, k=12), exact_nearest(indexed.store, vec, 12))
+        vec = library.text_vector(text)
+        assert_same_ranking(library.search_text(text, k=12), exact_nearest(library.store, vec, 12))
 
 
-def test_text_search_paging_and_min_score(indexed) -> None:
-    full = indexed.search_text("a red car", k=12)
+@pytest.mark.usefixtures("photos_indexed")
+def test_text_search_paging_and_min_score(library) -> None:
+    full = library.search_text("a red car", k=12)
     assert len(full) == 12
-    paged = [h for off in (0, 5, 10) for h in indexed.search_text("a red car", k=5, offset=off)]
+    paged = [h for off in (0, 5, 10) for h in library.search_text("a red car", k=5, offset=off)]
     assert [h.photo.id for h in paged] == [h.photo.id for h in full]
     cut = (full[6].score + full[7].score) / 2
-    assert [h.photo.id for h in indexed.search_text("a red car", k=12, min_score=cut)] == [
+    assert [h.photo.id for h in library.search_text("a red car", k=12, min_score=cut)] == [
         h.photo.id for h in full if h.score >= cut
     ]
 
 
-def test_blank_query_is_refused(indexed) -> None:
+@pytest.mark.usefixtures("photos_indexed")
+def test_blank_query_is_refused(library) -> None:
     with pytest.raises(LibraryError, match="Type something"):
-        indexed.search_text("   ")
+        library.search_text("   ")
 
 
-def test_similar_to_a_library_photo_finds_its_duplicate_first_not_itself(indexed, photos: Path) -> None:
+@pytest.mark.usefixtures("photos_indexed")
+def test_similar_to_a_library_photo_finds_its_duplicate_first_not_itself(library, photos: Path) -> None:
     original = photos / "img_02.jpg"
     shutil.copy(original, photos / "trip" / "dup.jpg")
-    indexed.index()
+    library.index()
 
-    hits = indexed.similar_to_file(original, k=5)
+    hits = library.similar_to_file(original, k=5)
 
     assert hits[0].photo.path == str(photos / "trip" / "dup.jpg")
     assert hits[0].score > 0.9999
     assert str(original) not in {h.photo.path for h in hits}
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_similar_to_a_file_outside_the_library_finds_that_photo_first(
-    indexed, photos: Path, tmp_path: Path
+    library, photos: Path, tmp_path: Path
 ) -> None:
     outside = tmp_path / "elsewhere" / "copy.jpg"
     outside.parent.mkdir()
     shutil.copy(photos / "img_05.jpg", outside)
 
-    hits = indexed.similar_to_file(outside, k=3)
+    hits = library.similar_to_file(outside, k=3)
 
     assert hits[0].photo.path == str(photos / "img_05.jpg")
     assert hits[0].score > 0.999
 
 
-def test_similar_to_several_photos_excludes_them_and_ranks_by_their_mean(indexed, photos: Path) -> None:
-    ids = [indexed.store.photo_by_path(str(photos / n)).id for n in ("img_01.jpg", "img_02.jpg")]
-    hits = indexed.similar_to_photos(ids, k=20)
+@pytest.mark.usefixtures("photos_indexed")
+def test_similar_to_several_photos_excludes_them_and_ranks_by_their_mean(library, photos: Path) -> None:
+    ids = [library.store.photo_by_path(str(photos / n)).id for n in ("img_01.jpg", "img_02.jpg")]
+    hits = library.similar_to_photos(ids, k=20)
     assert len(hits) == 10
     assert not set(ids) & {h.photo.id for h in hits}
-    mean = indexed.store.embeddings(ids).mean(axis=0)
-    exact = [(i, s) for i, s in exact_nearest(indexed.store, mean / np.linalg.norm(mean), 12) if i not in ids]
+    mean = library.store.embeddings(ids).mean(axis=0)
+    exact = [(i, s) for i, s in exact_nearest(library.store, mean / np.linalg.norm(mean), 12) if i not in ids]
     assert_same_ranking(hits, exact)
 
 
-def test_similar_refuses_nothing_and_unknown_photos(indexed, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("photos_indexed")
+def test_similar_refuses_nothing_and_unknown_photos(library, tmp_path: Path) -> None:
     with pytest.raises(LibraryError):
-        indexed.similar_to_photos([])
+        library.similar_to_photos([])
     with pytest.raises(LibraryError, match="not in the index"):
-        indexed.similar_to_photos([987654])
+        library.similar_to_photos([987654])
     (tmp_path / "notes.txt").write_text("not a picture")
     with pytest.raises(LibraryError, match="Cannot read"):
-        indexed.similar_to_file(tmp_path / "notes.txt")
+        library.similar_to_file(tmp_path / "notes.txt")

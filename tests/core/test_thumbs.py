@@ -17,9 +17,8 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_indexing_fills_the_cache_under_home_with_small_jpegs(library, photos: Path) -> None:
-    library.add_folder(photos)
-    library.index()
 
     cache_root = library.paths.thumbnails
     for r in library.store.all_photos():
@@ -34,9 +33,8 @@ def test_indexing_fills_the_cache_under_home_with_small_jpegs(library, photos: P
     assert not [p for p in _files(cache_root) if p.name.startswith(".tmp-")]
 
 
+@pytest.mark.usefixtures("photos_indexed")
 def test_an_edited_photo_gets_a_new_thumbnail(library, photos: Path) -> None:
-    library.add_folder(photos)
-    library.index()
     path = photos / "img_01.jpg"
     old = library.store.photo_by_path(str(path))
     make_photo(path, seed=77, size=(200, 100))
