@@ -78,6 +78,7 @@ class Library:
             dims = self.embedder.dims
         self.store = PhotoStore(self.db_dir, int(dims), self.spec.text, lock=lock)
         self.thumbs = ThumbnailCache(paths.thumbnails)
+        self.thumbs.remove_stale_temp_files()  # left by a crash mid-write
 
     # ------------------------------------------------------------ lifecycle
 
@@ -135,6 +136,12 @@ class Library:
                 raise LibraryError(f"Already in the library: {folder}")
             if _is_within(folder, f.path):
                 raise LibraryError(f"Already in the library as part of {f.path}")
+            if _is_within(f.path, folder) and not f.online:
+                # Taking it over now would find none of its photos and forget them all.
+                raise LibraryError(
+                    f"{f.path} is inside {folder} but offline: reconnect it first, "
+                    "or remove it from the library"
+                )
         record = self.store.put_folder(folder, online=True)
         for f in self.store.folders():
             if f.path != folder and _is_within(f.path, folder):

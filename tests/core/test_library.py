@@ -54,6 +54,26 @@ def test_adding_a_parent_folder_absorbs_its_child_without_re_embedding(
     assert [(f.path, f.photos) for f in library.folders()] == [(str(photos), 12)]
 
 
+def test_adding_a_parent_of_an_offline_folder_is_refused_and_keeps_its_photos(
+    library, counter: CountingEmbedder, photos: Path
+) -> None:
+    drive = photos / "trip"
+    library.add_folder(drive)
+    library.index()
+    unplugged = photos / "trip-unplugged"
+    drive.rename(unplugged)  # the drive is gone
+    library.index()
+    assert [f.online for f in library.folders()] == [False]
+
+    with pytest.raises(LibraryError, match="offline: reconnect it first"):
+        library.add_folder(photos)
+
+    unplugged.rename(drive)  # the drive is back: nothing to embed again
+    library.index()
+    assert counter.images == 4
+    assert [(f.path, f.photos, f.online) for f in library.folders()] == [(str(drive), 4, True)]
+
+
 def test_remove_folder_forgets_photos_but_never_touches_files(
     library, photos: Path, tmp_path: Path
 ) -> None:
