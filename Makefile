@@ -28,6 +28,11 @@ lint: $(VENV)/.installed-test
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
+# Speed and memory figures: writes bench/results.json and docs/benchmarks.md (~30 min the
+# first time, data kept in bench/.data). Run by hand on a quiet machine; not part of `make test`.
+bench: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench.run $(BENCH_ARGS)
+
 $(VENV)/.installed-bundle: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[bundle]'
 	touch $@ $(VENV)/.installed-run
