@@ -291,12 +291,15 @@ class ClipEmbedder:
     def prepare(self, count: int, batch_size: int) -> None:
         """Get ready to embed `count` images in batches: compile the image tower if it pays.
 
-        Compiling costs ~40 s the first time (seconds once cached), and gains ~1.6x on a CPU,
-        so it is worth it only for a big enough job.
+        Compiling costs ~40 s the first time (seconds once cached) and gains up to ~1.6x on
+        some CPUs and nothing on others, so it is tried only for a big enough job and kept
+        only where it measured faster (see `CompiledImageTower`).
         """
         if not self.compile_enabled or self.device != "cpu" or self._compiled is not None:
             return
         tower = CompiledImageTower(self.model, batch_size, self.spec.key)
+        if tower.known_slower():
+            return
         needed = COMPILE_MIN_PHOTOS_WARM if tower.warm() else COMPILE_MIN_PHOTOS_COLD
         if count >= needed:
             log.info("Compiling the image tower for %d photos", count)

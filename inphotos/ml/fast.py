@@ -67,7 +67,16 @@ def compile_cache_dir() -> Path:
 
 
 class CompiledImageTower:
-    """A torch.compile'd image tower for fixed-size batches, with an eager fallback."""
+    """A torch.compile'd image tower for fixed-size batches that keeps itself only if faster.
+
+    The first batches run eagerly and are timed, then the compiled graph is timed on the same
+    work; if it is not at least 10% faster it is dropped, and the verdict is remembered on
+    disk so later runs do not pay for compiling again. (On some CPUs the eager kernels are
+    already as fast as anything inductor generates.)
+    """
+
+    TRIAL_BATCHES = 2
+    MIN_GAIN = 1.1
 
     def __init__(self, model: Any, batch_size: int, key: str) -> None:
         self.model = model
@@ -75,22 +84,41 @@ class CompiledImageTower:
         self.key = key
         self._fn: Any = None
         self.failed = False
+        self.speedup: float | None = None
+        self._eager: list[float] = []
+        self._compiled: list[float] = []
 
     @property
     def marker(self) -> Path:
-        return compile_cache_dir() / f"{self.key}-b{self.batch_size}.ok"
+        return compile_cache_dir() / f"{self.key}-b{self.batch_size}.verdict"
+
+    def _verdict(self) -> str:
+        try:
+            return self.marker.read_text(encoding="utf-8").split()[0]
+        except (OSError, IndexError):
+            return ""
 
     def warm(self) -> bool:
-        """Whether a compiled graph for this model and batch size was cached before."""
-        return self.marker.exists()
+        """Whether a compiled graph for this model and batch size is cached and was faster."""
+        return self._verdict() == "faster"
+
+    def known_slower(self) -> bool:
+        """Whether an earlier run found compiling not worth it here."""
+        return self._verdict() == "slower"
 
     def __call__(self, x: Any) -> Any:
         """Encode a batch of at most `batch_size` images (padded to the fixed size)."""
         import torch
 
+        n = x.shape[0]
         if self.failed:
             return self.model.encode_image(x)
-        n = x.shape[0]
+        if len(self._eager) < self.TRIAL_BATCHES and not self.warm():
+            t0 = time.perf_counter()
+            out = self.model.encode_image(x)
+            if n == self.batch_size:
+                self._eager.append(time.perf_counter() - t0)
+            return out
         if n < self.batch_size:  # one static shape: no recompile for the last, short batch
             pad = torch.zeros((self.batch_size - n, *x.shape[1:]), dtype=x.dtype, device=x.device)
             x = torch.cat([x, pad])
@@ -103,12 +131,29 @@ class CompiledImageTower:
                 fn = torch.compile(self.model.visual, dynamic=False)
                 out = fn(x)
                 self._fn = fn
-                self.marker.touch()
                 log.info("Compiled the image tower in %.1f s", time.perf_counter() - t0)
             else:
+                t0 = time.perf_counter()
                 out = self._fn(x)
+                if n == self.batch_size and self._eager and len(self._compiled) < self.TRIAL_BATCHES:
+                    self._compiled.append(time.perf_counter() - t0)
+                    if len(self._compiled) == self.TRIAL_BATCHES:
+                        self._judge()
         except Exception as e:  # no compiler, unsupported op, ...: eager is always right
             log.warning("torch.compile unavailable (%s); using eager mode", type(e).__name__)
             self.failed = True
             return self.model.encode_image(x[:n])
         return out[:n]
+
+    def _judge(self) -> None:
+        self.speedup = min(self._eager) / min(self._compiled)
+        faster = self.speedup >= self.MIN_GAIN
+        try:
+            verdict = "faster" if faster else "slower"
+            self.marker.write_text(f"{verdict} {self.speedup:.2f}\n", encoding="utf-8")
+        except OSError as e:
+            log.warning("Could not remember the compile verdict: %s", e)
+        log.info("Compiled image tower: %.2fx eager%s", self.speedup, "" if faster else "; dropped")
+        if not faster:
+            self.failed = True
+            self._fn = None

@@ -38,19 +38,45 @@ def pixels() -> np.ndarray:
     return np.random.default_rng(3).standard_normal((5, 3, 32, 32)).astype(np.float32)
 
 
-def test_compiled_image_tower_matches_eager(tiny_model, pixels, tmp_path, monkeypatch) -> None:
+def test_compiled_image_tower_matches_eager_and_is_judged(
+    tiny_model, pixels, tmp_path, monkeypatch
+) -> None:
     monkeypatch.setenv("INPHOTOS_HOME", str(tmp_path))
     from inphotos.ml.embedder import ClipEmbedder
 
     emb = ClipEmbedder(tiny_model)
     eager = emb.encode_pixels(pixels)
-    emb.prepare(count=10_000, batch_size=8)
+    emb.prepare(count=10_000, batch_size=len(pixels))
+    tower = emb._compiled
+    assert tower is not None
+    outputs = [emb.encode_pixels(pixels) for _ in range(5)]  # 2 eager trials, compile, 2 timed
+    assert tower._fn is not None or tower.failed
+    assert tower.speedup is not None  # measured against the eager trials
+    for out in outputs:
+        assert (out * eager).sum(axis=1).min() > 0.9999
+    assert tower.warm() == (tower.speedup >= tower.MIN_GAIN)
+    assert tower.known_slower() == (tower.speedup < tower.MIN_GAIN)
+    short = emb.encode_pixels(pixels[:3])  # a short last batch
+    assert (short * eager[:3]).sum(axis=1).min() > 0.9999
+
+
+def test_compiling_that_does_not_pay_is_dropped_and_remembered(
+    tiny_model, pixels, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("INPHOTOS_HOME", str(tmp_path))
+    from inphotos.ml.embedder import ClipEmbedder
+    from inphotos.ml.fast import CompiledImageTower
+
+    monkeypatch.setattr(CompiledImageTower, "MIN_GAIN", 1000.0)  # no compiler is that good
+    emb = ClipEmbedder(tiny_model)
+    emb.prepare(count=10_000, batch_size=len(pixels))
+    for _ in range(5):
+        emb.encode_pixels(pixels)
     assert emb._compiled is not None
-    compiled = emb.encode_pixels(pixels)  # 5 images padded to the fixed batch of 8
-    assert not emb._compiled.failed
-    assert compiled.shape == eager.shape
-    assert (compiled * eager).sum(axis=1).min() > 0.9999
-    assert emb._compiled.warm()  # the next run knows a compiled graph is cached
+    assert emb._compiled.failed
+    again = ClipEmbedder(tiny_model)
+    again.prepare(count=10_000, batch_size=len(pixels))
+    assert again._compiled is None  # the next run does not compile again
 
 
 def test_small_jobs_stay_eager(tiny_model, tmp_path, monkeypatch) -> None:
@@ -75,8 +101,9 @@ def test_compile_failure_falls_back_to_eager(tiny_model, pixels, tmp_path, monke
         raise RuntimeError("no C++ compiler")
 
     monkeypatch.setattr(torch, "compile", no_compiler)
-    emb.prepare(count=10_000, batch_size=8)
-    out = emb.encode_pixels(pixels)
+    emb.prepare(count=10_000, batch_size=len(pixels))
+    outs = [emb.encode_pixels(pixels) for _ in range(3)]  # two eager trials, then compile fails
     assert emb._compiled is not None
     assert emb._compiled.failed
-    np.testing.assert_allclose(out, eager, atol=1e-6)
+    for out in outs:
+        np.testing.assert_allclose(out, eager, atol=1e-6)
