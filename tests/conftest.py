@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+# Nothing a test does may land in the real user's folders (caches, verdicts, settings).
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="inphotos-tests-data-")
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="inphotos-tests-cache-")
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="inphotos-tests-config-")
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="inphotos-tests-state-")
 
 import threading
 from collections.abc import Iterator

@@ -107,3 +107,23 @@ def test_compile_failure_falls_back_to_eager(tiny_model, pixels, tmp_path, monke
     assert emb._compiled.failed
     for out in outs:
         np.testing.assert_allclose(out, eager, atol=1e-6)
+
+
+def test_bf16_on_the_cpu_gives_the_fp32_vectors(tiny_model, pixels) -> None:
+    """Lower precision may only be used where vectors stay within cosine 0.99 of fp32."""
+    from inphotos.ml.embedder import ClipEmbedder
+
+    full = ClipEmbedder(tiny_model, precision="fp32")
+    half = ClipEmbedder(tiny_model, precision="bf16")
+    assert (half.encode_pixels(pixels) * full.encode_pixels(pixels)).sum(axis=1).min() > 0.99
+    assert (half.encode_text(QUERIES) * full.encode_text(QUERIES)).sum(axis=1).min() > 0.99
+
+
+def test_auto_precision_on_the_cpu_is_fp32_or_measured_bf16(tiny_model, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("INPHOTOS_HOME", str(tmp_path))
+    from inphotos.ml.embedder import ClipEmbedder
+    from inphotos.ml.fast import bf16_is_faster
+
+    emb = ClipEmbedder(tiny_model, device="cpu")
+    assert emb.precision == ("bf16" if bf16_is_faster() else "fp32")
+    assert (tmp_path / "cache" / "torch-compile" / "cpu-bf16.verdict").exists()
