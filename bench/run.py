@@ -96,7 +96,7 @@ def bench_model(spec: str, results: dict[str, Any]) -> None:
             times.append(time.perf_counter() - t0)
         return BATCH / statistics.median(times)
 
-    eager = ClipEmbedder(spec, compile_images=False)
+    eager = ClipEmbedder(spec, precision="fp32", compile_images=False)  # the plain baseline
     results["model_only_img_per_s"] = round(rate(eager), 2)
     reference = eager.encode_pixels(x)
     del eager
@@ -108,6 +108,7 @@ def bench_model(spec: str, results: dict[str, Any]) -> None:
     results["model_fast_img_per_s"] = round(rate(fast), 2)
     worst = float((fast.encode_pixels(x) * reference).sum(1).min())
     results["model_fast_min_cosine_to_eager"] = round(worst, 6)
+    results["model_fast_precision"] = fast.precision
     texts = QUERIES
     fast.encode_text(texts[:1])
     for name, fn in (("text_encode_ms_short_pass", fast.encode_text),
@@ -125,18 +126,22 @@ def bench_model(spec: str, results: dict[str, Any]) -> None:
 
 
 def run_json(*args: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def bench_indexing(spec: str, photos: Path, results: dict[str, Any], runs: int) -> None:
     home = str(DATA / "home")
     e2e = [run_json("-m", "bench.index_e2e", home, spec, str(photos)) for _ in range(runs)]
+    log.info("e2e runs: %s", e2e)
     best = sorted(e2e, key=lambda r: r["img_per_s"])[len(e2e) // 2]
     results["index_e2e_img_per_s"] = round(best["img_per_s"], 2)
     results["index_e2e_photos"] = best["embedded"]
     results["index_e2e_runs"] = [round(r["img_per_s"], 2) for r in e2e]
-    results["rss_indexing_mb"] = round(max(r["max_rss_mb"] for r in e2e))
+    results["rss_indexing_mb"] = round(max(r["indexing_rss_mb"] for r in e2e))
+    results["rss_process_peak_mb"] = round(max(r["max_rss_mb"] for r in e2e))
     naive = run_json("-m", "bench.index_e2e", home, spec, str(photos), "--naive", "60")
     results["naive_e2e_img_per_s"] = round(naive["img_per_s"], 2)
     baseline = results["model_only_img_per_s"]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,17 @@ def _taken_ms(img: Image.Image) -> int:
         return 0
 
 
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def _to_rgb(img: Image.Image) -> Image.Image:
     """RGB with transparency flattened onto white (thumbnails of logos and PNGs look right)."""
     if img.mode == "RGB":
@@ -197,11 +208,17 @@ def open_upright(
                 if img.format == "JPEG" and min_size:
                     img.draft("RGB", (min_size, min_size))
                 img.load()
-                try:
-                    upright = ImageOps.exif_transpose(img) or img
-                except Exception:  # broken EXIF: keep the pixels as stored
-                    upright = img
-                rgb = _to_rgb(upright)
+                rgb = _to_rgb(img)
+                factor = min(rgb.size) // min_size if min_size else 0
+                if factor >= 2:
+                    # What draft() does for JPEG, for every other format: shrink by an integer
+                    # factor (box filter) right away, so later steps and memory stay small.
+                    rgb = rgb.reduce(factor)
+                method = _ORIENTATION.get(orientation)
+                if method is not None:
+                    rgb = rgb.transpose(method)
+                if rgb is img:  # the file's image is closed below; keep a copy of its pixels
+                    rgb = img.copy()
                 rgb.load()
             finally:
                 img.close()

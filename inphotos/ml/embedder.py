@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,11 @@ from inphotos.ml.models import ModelDownloadError, ModelError, ModelSpec, parse_
 from inphotos.ml.weights import load_weights_lean, weights_loaded_separately
 
 log = logging.getLogger(__name__)
+
+# torch's OpenMP threads spin between operations by default, burning the cores the decode
+# threads need during indexing; passive waiting measured ~8% faster end to end on 2 cores.
+# (Read when torch is first imported, which happens in this package only.)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -252,6 +258,7 @@ class ClipEmbedder:
                 f"configuration ({type(e).__name__}). Download them again or choose another model."
             ) from e
         model.eval()
+        _release_freed_memory()  # the loading buffers, so indexing starts from a lower RSS
         self.model = model
         self.reference_preprocess = preprocess
         self.tokenizer = open_clip.get_tokenizer(self.spec.arch)
@@ -351,3 +358,17 @@ class ClipEmbedder:
         batch = torch.stack([self.reference_preprocess(im) for im in images]).numpy()
         return self.encode_pixels(batch)
 
+
+
+def _release_freed_memory() -> None:
+    """Give memory freed after loading back to the OS (glibc keeps it otherwise)."""
+    import gc
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
