@@ -217,3 +217,26 @@ def test_similar_refuses_nothing_and_unknown_photos(library, tmp_path: Path) -> 
     (tmp_path / "notes.txt").write_text("not a picture")
     with pytest.raises(LibraryError, match="Cannot read"):
         library.similar_to_file(tmp_path / "notes.txt")
+
+
+def test_big_library_recall_against_brute_force(tmp_path) -> None:
+    """Above the exhaustive limit the graph is searched with 200+ candidates: recall@10 ≥ 0.98."""
+    from inphotos.core.search import EXHAUSTIVE_LIMIT
+
+    n = EXHAUSTIVE_LIMIT + 2000
+    rng = np.random.default_rng(11)
+    centres = rng.normal(size=(40, DIMS))
+    vecs = _unit(centres[rng.integers(0, 40, n)] + 0.5 * rng.normal(size=(n, DIMS)))
+    big = PhotoStore(tmp_path / "big", DIMS, "test")
+    try:
+        big.write(WriteBatch(photos=[
+            PhotoRecord(f"/p/{i}.jpg", "/p", 1, 1, embedding=v) for i, v in enumerate(vecs)
+        ]))
+        found = 0
+        queries = _queries(40, seed=5)
+        for q in queries:
+            got = {h.photo.id for h in nearest(big, q, k=10)}
+            found += len(got & {i for i, _ in exact_nearest(big, q, 10)})
+        assert found / (10 * len(queries)) >= 0.98
+    finally:
+        big.close()
