@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         act(file_menu, "&Add folder…", self.add_folder, QKeySequence("Ctrl+O"))
         act(file_menu, "&Rescan", lambda: self.index.start(), QKeySequence("F5"))
         act(file_menu, "Find similar to an image &file…", self._similar_to_file_dialog)
-        act(file_menu, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        act(file_menu, "&Settings…", self.open_settings, QKeySequence("Ctrl+,"))
         file_menu.addSeparator()  # type: ignore[union-attr]
         act(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
