@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from PyQt6.QtCore import QPoint, QSettings, Qt, QTimer
+from PyQt6.QtCore import QMimeData, QPoint, QSettings, Qt, QTimer
 from PyQt6.QtGui import (
     QAction,
     QCloseEvent,
@@ -532,18 +532,14 @@ class MainWindow(QMainWindow):
             e.acceptProposedAction()
 
     def dropEvent(self, e: QDropEvent | None) -> None:
-        mime = e.mimeData() if e is not None else None
-        if mime is None:
-            return
-        files = [u.toLocalFile() for u in mime.urls() if is_image_name(u.toLocalFile())]
-        if files:
-            self.similar_to_file(files[0])
-        elif mime.hasImage():
-            self._similar_to_image(QImage(mime.imageData()))
+        self._similar_to_mime(e.mimeData() if e is not None else None)
 
     def _paste(self) -> None:
         clipboard = QGuiApplication.clipboard()
-        mime = clipboard.mimeData() if clipboard is not None else None
+        self._similar_to_mime(clipboard.mimeData() if clipboard is not None else None)
+
+    def _similar_to_mime(self, mime: QMimeData | None) -> None:
+        """A dropped or pasted image file (or raw image) becomes a find-similar query."""
         if mime is None:
             return
         files = [u.toLocalFile() for u in mime.urls() if is_image_name(u.toLocalFile())]

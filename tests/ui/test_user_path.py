@@ -93,3 +93,18 @@ def test_dropped_image_file_finds_similar_photos(qtbot, window, photos: Path, tm
     results = _results(qtbot, window, lambda: window.similar_to_file(str(outside)))
     assert results.photos[0].path == str(photos / "img_01.jpg")
     assert results.scores[0] > 0.999
+
+
+def test_pasted_image_file_finds_similar_photos(qtbot, window, photos: Path) -> None:
+    from PyQt6.QtCore import QMimeData, QUrl
+    from PyQt6.QtGui import QGuiApplication
+
+    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
+        window.add_folder(str(photos))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photos / "img_02.jpg"))])
+    QGuiApplication.clipboard().setMimeData(mime)
+    results = _results(qtbot, window, window._paste)
+    assert results.kind == "similar"
+    assert str(photos / "img_02.jpg") not in [p.path for p in results.photos]  # not itself
+    assert len(results.photos) == 11
