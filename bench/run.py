@@ -339,6 +339,11 @@ def main() -> int:
     if want("startup"):
         bench_startup(spec, results)
     results.pop("_previous", None)
+    e2e = results.get("index_e2e_img_per_s")
+    if e2e and "model_only_img_per_s" in results:  # ratios of the latest figures of each part
+        results["e2e_over_model_only"] = round(e2e / results["model_only_img_per_s"], 2)
+    if "index_e2e_img_per_s" in results and "naive_e2e_img_per_s" in results:
+        results["e2e_over_naive"] = round(results["index_e2e_img_per_s"] / results["naive_e2e_img_per_s"], 2)
     for name in ("text_query_ms_p50", "text_query_ms_p95", "similar_query_ms_p50", "similar_query_ms_p95",
                  "recall_at_10", "insert_per_s", "db_bytes_per_photo"):
         if f"{name}_1M" in results:  # the headline figures are the ones at a million photos
