@@ -18,6 +18,7 @@ from PyQt6.QtGui import QImage
 
 from inphotos.core.imaging import load_preview
 from inphotos.core.library import Library
+from inphotos.core.search import Hit
 from inphotos.db.store import PhotoRecord
 from inphotos.workers.runner import Runner
 
@@ -78,32 +79,24 @@ class QueryService(QObject):
 
         return self._submit("browse", "", run)
 
-    def search_text(self, text: str) -> int:
-        lib, k = self.library, self.limit
-
+    def _ranked(self, kind: str, label: str, search: Callable[[], list[Hit]]) -> int:
         def run() -> tuple[list[Any], list[float]]:
-            hits = lib.search_text(text, k=k)
+            hits = search()
             return [h.photo for h in hits], [h.score for h in hits]
 
-        return self._submit("text", text, run)
+        return self._submit(kind, label, run)
+
+    def search_text(self, text: str) -> int:
+        lib, k = self.library, self.limit
+        return self._ranked("text", text, lambda: lib.search_text(text, k=k))
 
     def similar_to_photos(self, ids: Sequence[int], label: str) -> int:
         lib, k, chosen = self.library, self.limit, list(ids)
-
-        def run() -> tuple[list[Any], list[float]]:
-            hits = lib.similar_to_photos(chosen, k=k)
-            return [h.photo for h in hits], [h.score for h in hits]
-
-        return self._submit("similar", label, run)
+        return self._ranked("similar", label, lambda: lib.similar_to_photos(chosen, k=k))
 
     def similar_to_file(self, path: str) -> int:
         lib, k = self.library, self.limit
-
-        def run() -> tuple[list[Any], list[float]]:
-            hits = lib.similar_to_file(path, k=k)
-            return [h.photo for h in hits], [h.score for h in hits]
-
-        return self._submit("similar", path, run)
+        return self._ranked("similar", path, lambda: lib.similar_to_file(path, k=k))
 
     def preview(self, photo: PhotoRecord, max_side: int) -> None:
         """Decode a photo at screen size, upright, off the GUI thread."""
