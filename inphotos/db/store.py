@@ -8,6 +8,7 @@ escaped form so they can be indexed like any other.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import json
 import logging
@@ -338,10 +339,28 @@ class PhotoStore:
 
     @_in_use
     def write(self, batch: WriteBatch) -> list[int]:
-        """Apply a batch in one transaction; returns the ids of the photos put."""
+        """Apply a batch in one transaction; returns the ids of the photos put (`record.id` too)."""
         if not batch:
             return []
-        entities = [self._to_entity(r) for r in batch.photos]
+        try:
+            ids = self._write(batch, replace=False)
+        except objectbox.IllegalStateError as e:
+            # ObjectBox's HNSW index cannot always update a stored vector in place ("Index
+            # update not yet supported"): then the photos that were put again replace their
+            # old rows (removed, and inserted under new ids) in one transaction.
+            if "Index update" not in str(e):
+                raise
+            log.info("Vector index refused an in-place update; replacing the rows instead")
+            ids = self._write(batch, replace=True)
+        except objectbox.DbFullError as e:
+            raise StoreError("The disk is full: the last changes were not saved.") from e
+        for r, i in zip(batch.photos, ids, strict=True):
+            r.id = int(i)
+        return ids
+
+    def _write(self, batch: WriteBatch, replace: bool) -> list[int]:
+        replaced = [r.id for r in batch.photos if r.id] if replace else []
+        entities = [self._to_entity(dataclasses.replace(r, id=0) if replace else r) for r in batch.photos]
         skipped = [
             self.schema.skipped(
                 id=s.id,
@@ -353,21 +372,16 @@ class PhotoStore:
             )
             for s in batch.skipped
         ]
-        try:
-            with self._store.write_tx():
-                if batch.remove_photo_ids:
-                    self._photos.remove_many(batch.remove_photo_ids)
-                if batch.remove_skipped_ids:
-                    self._skipped.remove_many(batch.remove_skipped_ids)
-                ids = list(self._photos.put(*entities)) if len(entities) > 1 else (
-                    [self._photos.put(entities[0])] if entities else []
-                )
-                if skipped:
-                    self._skipped.put(*skipped)
-        except objectbox.DbFullError as e:
-            raise StoreError("The disk is full: the last changes were not saved.") from e
-        for r, i in zip(batch.photos, ids, strict=True):
-            r.id = int(i)
+        with self._store.write_tx():
+            if batch.remove_photo_ids or replaced:
+                self._photos.remove_many([*batch.remove_photo_ids, *replaced])
+            if batch.remove_skipped_ids:
+                self._skipped.remove_many(batch.remove_skipped_ids)
+            ids = list(self._photos.put(*entities)) if len(entities) > 1 else (
+                [self._photos.put(entities[0])] if entities else []
+            )
+            if skipped:
+                self._skipped.put(*skipped)
         return [int(i) for i in ids]
 
     @_in_use
