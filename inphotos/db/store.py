@@ -319,21 +319,28 @@ class PhotoStore:
 
     @_in_use
     def ids_newest_first(self, folders: Iterable[str] | None = None) -> list[int]:
-        """Photo ids ordered by date taken (then most recently indexed), newest first."""
+        """Photo ids ordered by date taken (then most recently indexed), newest first.
+
+        With `folders`, only photos of those library folders: filtered in the query itself,
+        so no photo has to be read (this runs on every browse of a big library).
+        """
         p = self.schema.photo
-        qb = self._photos.query()
+        condition = None
+        if folders is not None:
+            wanted = sorted({encode_path(f) for f in folders})
+            if not wanted:
+                return []
+            for folder in wanted:
+                c = p.folder.equals(folder)
+                condition = c if condition is None else condition.or_(c)
+        qb = self._photos.query(condition)
         qb.order_desc(p.taken_ms)
         qb.order_desc(p.id)
         q = qb.build()
         try:
-            ids = [int(i) for i in q.find_ids()]
+            return [int(i) for i in q.find_ids()]
         finally:
             q.close()
-        if folders is None:
-            return ids
-        wanted = {encode_path(f) for f in folders}
-        keep = {o.id for o in self._photos.get_many(ids) if o is not None and o.folder in wanted}
-        return [i for i in ids if i in keep]
 
     # ---------------------------------------------------------------- writes
 
