@@ -452,8 +452,7 @@ class MainWindow(QMainWindow):
         self._last_report = report
         self.index_status.set_running(False)
         self._browse_refresh.stop()
-        self._refresh_folders()
-        self.folders_panel.set_folders(self.library.folders(), indexing=False)
+        self._refresh_folders()  # the run is over: folders show "up to date" again
         self.index_status.set_skipped(len(self.library.store.skipped()))
         changed = report.added or report.updated or report.moved or report.removed
         if changed or report.cancelled:
