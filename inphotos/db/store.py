@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import errno
 import functools
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -22,6 +24,8 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 import objectbox
+import objectbox.c as obx_c
+import objectbox.exceptions
 from objectbox import Store
 
 from inphotos.db.entities import Schema, schema_for
@@ -46,6 +50,33 @@ except Exception:  # pragma: no cover - older objectbox: the generic path works,
 
 class StoreError(RuntimeError):
     """The database cannot be opened or used; the message is meant for the user."""
+
+
+class DiskFullError(StoreError):
+    """A write failed for lack of space; nothing of it was saved and the database is intact."""
+
+
+class _WriteTx:
+    """A write transaction that survives a failed commit.
+
+    objectbox-python's own `write_tx()` calls `obx_txn_close()` after a failed
+    `obx_txn_success()`, but the C API frees the transaction in both cases ("do not even call
+    obx_txn_close()"): on a full disk that use-after-free spun forever at 100% CPU.
+    """
+
+    __slots__ = ("_c_store", "_tx")
+
+    def __init__(self, store: Store) -> None:
+        self._c_store = store._c_store
+
+    def __enter__(self) -> None:
+        self._tx = obx_c.obx_txn_write(self._c_store)
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            obx_c.obx_txn_close(self._tx)  # abort
+        else:
+            obx_c.obx_txn_success(self._tx)  # commits and frees, also when the commit fails
 
 
 def encode_path(path: str) -> str:
@@ -126,9 +157,47 @@ def read_meta(directory: Path) -> dict[str, Any]:
 
 
 def write_meta(directory: Path, meta: dict[str, Any]) -> None:
+    """Replace the meta file atomically: a crash or a full disk leaves the old one whole."""
     tmp = directory / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    os.replace(tmp, directory / META_FILE)
+    try:
+        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        os.replace(tmp, directory / META_FILE)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFullError(_disk_full_message(directory)) from e
+        raise StoreError(f"Cannot save {directory / META_FILE}: {e.strerror or e}") from e
+
+
+#: Below this much free space, a failed write is put down to a full disk.
+LOW_SPACE_BYTES = 32 * 1024 * 1024
+
+
+def _disk_full_message(directory: Path) -> str:
+    return (
+        f"The disk holding the InPhotos library ({directory}) is full, so the last changes were "
+        "not saved. Everything saved before is intact. Free some space and indexing goes on "
+        "from where it stopped."
+    )
+
+
+def _low_on_space(directory: Path) -> bool:
+    try:
+        return shutil.disk_usage(directory).free < LOW_SPACE_BYTES
+    except OSError:
+        return False
+
+
+def _store_error(directory: Path, e: objectbox.DbError) -> StoreError:
+    """The user-facing error for a database failure.
+
+    A full disk shows up as DbFullError, or (on tmpfs and some other file systems) as a
+    general storage or I/O error from the commit: the free space tells those apart.
+    """
+    storage = (objectbox.exceptions.GeneralStorageError, objectbox.exceptions.IoError)
+    if isinstance(e, objectbox.DbFullError) or (isinstance(e, storage) and _low_on_space(directory)):
+        return DiskFullError(_disk_full_message(directory))
+    return StoreError(f"The InPhotos database in {directory} reported an error: {e}")
 
 
 def _in_use(method: F) -> F:
@@ -142,6 +211,8 @@ def _in_use(method: F) -> F:
             self._in_flight += 1
         try:
             return method(self, *args, **kwargs)
+        except objectbox.DbError as e:
+            raise _store_error(self.directory, e) from e
         finally:
             with self._cv:
                 self._in_flight -= 1
@@ -185,12 +256,10 @@ class PhotoStore:
                     model_json_file=str(directory / MODEL_JSON),
                     max_db_size_in_kb=MAX_DB_SIZE_KB,
                 )
-            except objectbox.DbFullError as e:
-                raise StoreError("The disk is full: InPhotos cannot open its database.") from e
             except (objectbox.FileCorruptError, objectbox.FilePagesCorruptError) as e:
                 raise StoreError(f"The database in {directory} is damaged: {e}") from e
             except objectbox.DbError as e:
-                raise StoreError(f"Cannot open the database in {directory}: {e}") from e
+                raise _store_error(directory, e) from e
             if not meta:
                 meta = {"format": FORMAT_VERSION, "model": model_spec, "dims": dims,
                         "created_ms": _now_ms(), "complete": False}
@@ -359,8 +428,6 @@ class PhotoStore:
                 raise
             log.info("Vector index refused an in-place update; replacing the rows instead")
             ids = self._write(batch, replace=True)
-        except objectbox.DbFullError as e:
-            raise StoreError("The disk is full: the last changes were not saved.") from e
         for r, i in zip(batch.photos, ids, strict=True):
             r.id = int(i)
         return ids
@@ -379,7 +446,7 @@ class PhotoStore:
             )
             for s in batch.skipped
         ]
-        with self._store.write_tx():
+        with _WriteTx(self._store):
             if batch.remove_photo_ids or replaced:
                 self._photos.remove_many([*batch.remove_photo_ids, *replaced])
             if batch.remove_skipped_ids:
@@ -428,7 +495,7 @@ class PhotoStore:
         """Forget a folder and its photos (the files on disk are untouched); returns photos removed."""
         enc = encode_path(path)
         p, s = self.schema.photo, self.schema.skipped
-        with self._store.write_tx():
+        with _WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
             removed = int(q.remove())
             self._skipped.query(s.folder.equals(enc)).build().remove()
@@ -441,7 +508,7 @@ class PhotoStore:
     def reassign_folder(self, old: str, new: str) -> None:
         """Move photos of folder `old` under library folder `new` (when a parent is added)."""
         enc_old, enc_new = encode_path(old), encode_path(new)
-        with self._store.write_tx():
+        with _WriteTx(self._store):
             objs = self._photos.query(self.schema.photo.folder.equals(enc_old)).build().find()
             for o in objs:
                 o.folder = enc_new

@@ -8,7 +8,7 @@ import numpy as np
 import objectbox
 import pytest
 
-from inphotos.db.store import PhotoRecord, PhotoStore, WriteBatch
+from inphotos.db.store import PhotoRecord, PhotoStore, StoreError, WriteBatch
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -59,5 +59,5 @@ def test_other_illegal_states_are_not_swallowed(tmp_path: Path, monkeypatch) -> 
 
         monkeypatch.setattr(store, "_write", broken)
         rec = PhotoRecord("/a/x.jpg", "/a", 1, 1, embedding=_unit(np.ones(16)))
-        with pytest.raises(objectbox.IllegalStateError, match="something else"):
+        with pytest.raises(StoreError, match="something else"):
             store.write(WriteBatch(photos=[rec]))
