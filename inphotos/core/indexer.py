@@ -80,6 +80,8 @@ class Plan:
     moves: list[Move] = field(default_factory=list)
     removals: list[int] = field(default_factory=list)
     stale_skipped: list[int] = field(default_factory=list)
+    #: Thumbnail keys (path, mtime_ns, size) of deleted and changed photos, to delete.
+    stale_thumbs: list[tuple[str, int, int]] = field(default_factory=list)
     offline: list[str] = field(default_factory=list)
     scan_errors: list[tuple[str, str]] = field(default_factory=list)
     on_disk: int = 0
@@ -208,6 +210,7 @@ class Indexer:
             elif row.size != entry.size or row.mtime_ns != entry.mtime_ns:
                 plan.to_embed.append(Work(entry, root, photo_id=row.id))
                 plan.changed_count += 1
+                plan.stale_thumbs.append((row.path, row.mtime_ns, row.size))
         plan.stale_skipped = [s.id for p, s in skipped.items() if p not in disk]
 
         # Moves and renames: a new file whose fingerprint matches a vanished row keeps its vector.
@@ -235,6 +238,7 @@ class Indexer:
                 plan.to_embed.append(Work(entry, root, skipped_id=s.id if s else 0))
                 plan.new_count += 1
         plan.removals = [r.id for r in gone if r.id not in moved_ids]
+        plan.stale_thumbs += [(r.path, r.mtime_ns, r.size) for r in gone if r.id not in moved_ids]
         return plan
 
     def _looks_unmounted(self, folder: str) -> bool:
@@ -287,6 +291,9 @@ class Indexer:
             chunk = plan.removals[i : i + WRITE_CHUNK]
             self.store.write(WriteBatch(remove_photo_ids=chunk))
             report.removed += len(chunk)
+        if self.thumbs is not None:
+            for key in plan.stale_thumbs:
+                self.thumbs.discard(key)
         if plan.stale_skipped:
             self.store.write(WriteBatch(remove_skipped_ids=plan.stale_skipped))
         for i in range(0, len(plan.moves), WRITE_CHUNK):
@@ -296,6 +303,9 @@ class Indexer:
             for m, rec in zip(moves, records, strict=True):
                 if rec is None:
                     continue
+                if self.thumbs is not None:  # before the commit: a kill between leaves no gap
+                    self.thumbs.move((rec.path, rec.mtime_ns, rec.size),
+                                     (m.entry.path, m.entry.mtime_ns, m.entry.size))
                 rec.path, rec.folder = m.entry.path, m.folder
                 rec.size, rec.mtime_ns = m.entry.size, m.entry.mtime_ns
                 batch.photos.append(rec)

@@ -53,6 +53,25 @@ class ThumbnailCache:
             raise
         return target
 
+    def move(self, old: tuple[str, int, int], new: tuple[str, int, int]) -> None:
+        """Carry a thumbnail over to a moved or renamed photo (keys are (path, mtime_ns, size))."""
+        src = self.path_for(*old)
+        dst = self.path_for(*new)
+        if src == dst:
+            return
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+        except FileNotFoundError:
+            pass  # never made, or moved already by a run that was interrupted
+        except OSError as e:
+            log.info("Thumbnail not moved for %s: %s", new[0], e)
+
+    def discard(self, key: tuple[str, int, int]) -> None:
+        """Delete the thumbnail of a photo that was deleted or changed."""
+        with contextlib.suppress(OSError):
+            self.path_for(*key).unlink()
+
     def ensure(self, photo_path: str, mtime_ns: int, size: int) -> Path:
         """The thumbnail file, made from the photo on a cache miss.
 

@@ -124,6 +124,29 @@ def test_renamed_and_moved_photos_keep_their_vectors_without_re_embedding(
     assert library.store.photo_by_path(str(photos / "img_01.jpg")) is None
 
 
+@pytest.mark.usefixtures("photos_indexed")
+def test_thumbnails_follow_moves_and_leave_with_deleted_or_changed_photos(library, photos: Path) -> None:
+    def thumb(path: Path) -> Path | None:
+        rec = library.store.photo_by_path(str(path))
+        return library.thumbs.get(rec.path, rec.mtime_ns, rec.size)
+
+    moved_from, deleted, changed = photos / "img_01.jpg", photos / "img_02.jpg", photos / "img_04.jpg"
+    old_thumbs = {p: thumb(p) for p in (moved_from, deleted, changed)}
+    assert all(old_thumbs.values())
+    moved_bytes = old_thumbs[moved_from].read_bytes()
+    os.rename(moved_from, photos / "trip" / "moved.jpg")
+    deleted.unlink()
+    make_photo(changed, seed=77, size=(300, 200))
+
+    library.index()
+
+    assert thumb(photos / "trip" / "moved.jpg").read_bytes() == moved_bytes  # carried, not remade
+    assert thumb(changed) is not None
+    assert not any(p.exists() for p in old_thumbs.values())  # nothing stale is left behind
+    thumbs_on_disk = sum(1 for _ in library.paths.thumbnails.glob("*/*.jpg"))
+    assert thumbs_on_disk == library.store.count()
+
+
 def test_photo_moved_into_another_library_folder_keeps_its_vector(
     library, counter: CountingEmbedder, photos: Path, tmp_path: Path
 ) -> None:
