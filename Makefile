@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench bundle bundle-test install-desktop uninstall-desktop icons clean
+.PHONY: run test lint bench soak bundle bundle-test install-desktop uninstall-desktop icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: lint
 # first time, data kept in bench/.data). Run by hand on a quiet machine; not part of `make test`.
 bench: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Reliability soak: index 20,000 small generated photos, then 1,000 searches; fails if a photo
+# is skipped, a search comes back short or memory grows after warm-up. A few minutes; by hand.
+soak: $(VENV)/.installed-test
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 $(VENV)/.installed-bundle: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[bundle]'

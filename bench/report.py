@@ -35,6 +35,27 @@ ROWS: list[tuple[str, str, str, Any]] = [
     ("gpu_index_e2e_img_per_s", "end to end on a CUDA GPU, fp16", "≥ 1000", lambda r, v: v >= 1000),
 ]
 
+# (key, what it measures) for the Soak section, made by `make soak` (bench/soak.py).
+SOAK_ROWS: list[tuple[str, str]] = [
+    ("soak_passed", "nothing skipped, every search answered in full, memory flat"),
+    ("soak_indexed", "photos indexed (of `soak_photos` generated)"),
+    ("soak_skipped", "photos skipped (must be 0)"),
+    ("soak_index_img_per_s", "indexing rate, photos/s (first run, tiny model)"),
+    ("soak_rss_model_loaded_mb", "resident memory with the model loaded, before indexing (MB)"),
+    ("soak_rss_index_warm_mb", "resident memory after the warm-up photos (MB)"),
+    ("soak_rss_index_end_mb", "resident memory when indexing ends (MB)"),
+    ("soak_rss_index_slope_mb_per_1k", "growth after warm-up, MB per 1,000 photos (fitted)"),
+    ("soak_rss_search_warm_mb", "resident memory after the first 100 searches (MB)"),
+    ("soak_rss_search_end_mb", "resident memory after the last search (MB)"),
+    ("soak_rss_search_slope_mb_per_100", "growth after the first 100 searches, MB per 100 searches"),
+    ("soak_searches", "searches: text, similar to a library photo, to several, to an outside file"),
+    ("soak_searches_short", "searches that returned fewer results than asked, or none (must be 0)"),
+    ("soak_search_errors", "searches that raised (must be 0)"),
+    ("soak_search_ms_p50", "search latency p50 (ms)"),
+    ("soak_search_ms_p95", "search latency p95 (ms)"),
+    ("soak_search_ms_max", "search latency max (ms)"),
+]
+
 SCALE = ["text_query_ms_p50", "text_query_ms_p95", "similar_query_ms_p50", "similar_query_ms_p95",
          "recall_at_10", "insert_per_s", "db_bytes_per_photo"]
 
@@ -71,6 +92,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     for name in SCALE:
         cells = [str(results.get(f"{name}_{k}", "—")) for k in ("10k", "100k", "1M")]
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines += soak_section(results)
     lines += [
         "",
         "## Notes",
@@ -100,3 +122,35 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def soak_section(results: dict[str, Any]) -> list[str]:
+    """The Soak section (empty until `make soak` has run)."""
+    if "soak_passed" not in results:
+        return []
+    m = results.get("soak_machine", {})
+    growth = results.get("soak_rss_growth_after_warmup_mb", {})
+    lines = [
+        "",
+        "## Soak",
+        "",
+        f"Made by `make soak` (`{results.get('soak_command', 'python -m bench.soak')}`): "
+        f"{results.get('soak_photos', '?'):,} generated JPEGs of 320×240 to 640×480 in nested",
+        "folders, indexed by the real `Library` with a tiny random-weight open_clip model, then",
+        f"{results.get('soak_searches', '?'):,} searches of every kind, in one process. Resident "
+        f"memory (VmRSS) is sampled every few hundred photos and every 50 searches; \"flat\" means "
+        f"it grew less than 32 MB after warm-up (here {growth.get('index', '?')} MB while "
+        f"indexing, {growth.get('search', '?')} MB while searching).",
+        "",
+        f"Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('memory_gib', '?')} GiB; "
+        f"{m.get('os', '')}; Python {m.get('python', '')}, torch {m.get('torch', '')}. "
+        f"Date: {m.get('date', '?')}.",
+        "",
+        "| figure | what | value |",
+        "| --- | --- | ---: |",
+    ]
+    for key, what in SOAK_ROWS:
+        value = results.get(key, "—")
+        shown = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else f"{value}"
+        lines.append(f"| `{key}` | {what} | {shown} |")
+    return lines

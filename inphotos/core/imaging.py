@@ -29,6 +29,11 @@ THUMB_SIZE = 320
 FINGERPRINT_CHUNK = 64 * 1024
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Refusing a bomb is `open_upright`'s own size check (a clear reason for the user), not a
+# warning; and broken EXIF is common and harmless (the date is just unknown). Neither may
+# print to the console or, under -W error, fail a photo. (catch_warnings is not thread-safe.)
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+warnings.filterwarnings("ignore", message=r"(Possibly )?[Cc]orrupt EXIF", category=UserWarning)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 _heif_registered = False
@@ -188,40 +193,38 @@ def open_upright(
     """
     register_heif()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path)
+        img = Image.open(path)
+        try:
+            fw, fh = img.size
+            if fw <= 0 or fh <= 0:
+                raise DecodeError("image has no pixels")
+            if fw * fh > MAX_PIXELS:
+                raise DecodeError(f"too many pixels ({fw}×{fh}), skipped to protect memory")
+            taken = _taken_ms(img)
+            orientation = 1
             try:
-                fw, fh = img.size
-                if fw <= 0 or fh <= 0:
-                    raise DecodeError("image has no pixels")
-                if fw * fh > MAX_PIXELS:
-                    raise DecodeError(f"too many pixels ({fw}×{fh}), skipped to protect memory")
-                taken = _taken_ms(img)
+                orientation = int(img.getexif().get(0x0112, 1) or 1)
+            except Exception:
                 orientation = 1
-                try:
-                    orientation = int(img.getexif().get(0x0112, 1) or 1)
-                except Exception:
-                    orientation = 1
-                if first_frame and getattr(img, "n_frames", 1) > 1:
-                    img.seek(0)
-                if img.format == "JPEG" and min_size:
-                    img.draft("RGB", (min_size, min_size))
-                img.load()
-                rgb = _to_rgb(img)
-                factor = min(rgb.size) // min_size if min_size else 0
-                if factor >= 2:
-                    # What draft() does for JPEG, for every other format: shrink by an integer
-                    # factor (box filter) right away, so later steps and memory stay small.
-                    rgb = rgb.reduce(factor)
-                method = _ORIENTATION.get(orientation)
-                if method is not None:
-                    rgb = rgb.transpose(method)
-                if rgb is img:  # the file's image is closed below; keep a copy of its pixels
-                    rgb = img.copy()
-                rgb.load()
-            finally:
-                img.close()
+            if first_frame and getattr(img, "n_frames", 1) > 1:
+                img.seek(0)
+            if img.format == "JPEG" and min_size:
+                img.draft("RGB", (min_size, min_size))
+            img.load()
+            rgb = _to_rgb(img)
+            factor = min(rgb.size) // min_size if min_size else 0
+            if factor >= 2:
+                # What draft() does for JPEG, for every other format: shrink by an integer
+                # factor (box filter) right away, so later steps and memory stay small.
+                rgb = rgb.reduce(factor)
+            method = _ORIENTATION.get(orientation)
+            if method is not None:
+                rgb = rgb.transpose(method)
+            if rgb is img:  # the file's image is closed below; keep a copy of its pixels
+                rgb = img.copy()
+            rgb.load()
+        finally:
+            img.close()
     except DecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:

@@ -333,6 +333,8 @@ class Indexer:
         except DecodeError as e:
             out.error = str(e)
             out.retry_later = "deleted while indexing" in out.error or "not found" in out.error
+        except FileNotFoundError:
+            out.error, out.retry_later = "deleted while being indexed", True
         except OSError as e:
             out.error = f"cannot read the file: {e.strerror or e}"
         return out
