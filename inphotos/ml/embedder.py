@@ -26,6 +26,7 @@ from inphotos.ml.fast import (
     encode_text_short,
     short_text_supported,
 )
+from inphotos.ml.hub import cache_first
 from inphotos.ml.models import ModelDownloadError, ModelError, ModelSpec, parse_spec
 from inphotos.ml.weights import load_weights_lean, weights_loaded_separately
 
@@ -228,7 +229,8 @@ class ClipEmbedder:
         # peak memory); other devices and precisions take open_clip's usual path.
         lean = self.device == "cpu" and precision in ("fp32", "bf16")
         checkpoint = self._checkpoint_file(pretrained) if lean else None
-        try:
+
+        def create() -> tuple[Any, Any, Any]:
             with weights_loaded_separately() if checkpoint else contextlib.nullcontext():
                 model, _, preprocess = open_clip.create_model_and_transforms(
                     self.spec.arch,
@@ -238,6 +240,12 @@ class ClipEmbedder:
                     precision="fp32" if checkpoint else precision,
                     **kwargs,
                 )
+            # Some tokenizers (multilingual models) come from the hub too.
+            return model, preprocess, open_clip.get_tokenizer(self.spec.arch)
+
+        try:
+            # A model whose files are all cached loads with no network access at all.
+            model, preprocess, tokenizer = cache_first(create, may_download=self.spec.kind != "local-dir")
             if checkpoint is not None:
                 load_weights_lean(model, checkpoint)
                 if precision == "bf16":
@@ -261,7 +269,7 @@ class ClipEmbedder:
         _release_freed_memory()  # the loading buffers, so indexing starts from a lower RSS
         self.model = model
         self.reference_preprocess = preprocess
-        self.tokenizer = open_clip.get_tokenizer(self.spec.arch)
+        self.tokenizer = tokenizer
         cfg = getattr(model.visual, "preprocess_cfg", {}) or {}
         size = cfg.get("size", 224)
         size = size[0] if isinstance(size, (tuple, list)) else int(size)
