@@ -32,6 +32,6 @@ def setup_logging(log_dir: Path, level: int = logging.INFO, console_level: int =
         setattr(h, "_inphotos", True)  # noqa: B010 - marks our own handlers
         root.addHandler(h)
     # Chatty third parties stay quiet unless something is wrong.
-    for name in ("PIL", "urllib3", "httpx", "huggingface_hub", "filelock", "root"):
+    for name in ("PIL", "urllib3", "httpx", "huggingface_hub", "filelock"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return log_file
