@@ -46,11 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_crash_handler(log_file)
 
     from inphotos.db.lock import LibraryInUseError, ProcessLock
+    from inphotos.ui.single_instance import InstanceServer, ring, server_name
 
+    doorbell = server_name(paths.data)
     try:
         instance_lock = ProcessLock(paths.data / "app.lock")
     except LibraryInUseError:
-        QMessageBox.information(None, APP_NAME, f"{APP_NAME} is already running.")
+        reached = ring(doorbell)
+        log.info("Another instance holds the library; it was %s", "asked to show itself" if reached
+                 else "not reachable")
+        QMessageBox.information(None, APP_NAME, already_running_message(reached))
         return 1
 
     settings = Settings.load(paths.config_file)
@@ -64,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     window.show()
     window.start()
+    server = InstanceServer(doorbell, window)
+    server.show_requested.connect(window.bring_to_front)
     if os.environ.get("INPHOTOS_STARTUP_PROBE"):  # `make bench`: time to a shown window, then quit
         from PyQt6.QtCore import QTimer
 
@@ -72,6 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.library.close()
     instance_lock.release()
     return int(code)
+
+
+def already_running_message(window_shown: bool) -> str:
+    where = ("Its window has been brought to the front." if window_shown
+             else "Switch to its window (it may be minimised or on another desktop).")
+    return (f"{APP_NAME} is already running, and its photo library can only be open in one "
+            f"window at a time. {where}")
 
 
 def open_window(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]

@@ -36,10 +36,11 @@ log = logging.getLogger(__name__)
 # not load the model early: the self-test is not the app, and it wants to fail on a missing one.
 RUNTIME_MODULES = (
     "numpy", "PIL.Image", "pillow_heif", "platformdirs", "objectbox", "objectbox.c",
-    "PyQt6.QtCore", "PyQt6.QtGui", "PyQt6.QtWidgets",
+    "PyQt6.QtCore", "PyQt6.QtGui", "PyQt6.QtWidgets", "PyQt6.QtNetwork",
     "torch", "torchvision", "open_clip", "open_clip.tokenizer", "timm", "huggingface_hub",
     "safetensors", "ftfy", "regex",
     "inphotos.app", "inphotos.cli", "inphotos.core.library", "inphotos.ml.embedder",
+    "inphotos.ui.single_instance",
 )
 ICON = "icons/inphotos.svg"  # the window icon app.py sets
 

@@ -252,6 +252,15 @@ class MainWindow(QMainWindow):
             self.index.start()
         self.index_status.set_skipped(len(self.library.store.skipped()))
 
+    def bring_to_front(self) -> None:
+        """Another launch asked for the window: un-minimise it and raise it."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self._status(f"{APP_NAME} was already open: here it is.")
+
     def _settings_store(self) -> QSettings:
         return QSettings(str(self.paths.config / "window.ini"), QSettings.Format.IniFormat)
 
