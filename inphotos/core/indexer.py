@@ -198,6 +198,7 @@ class Indexer:
         rows = [r for r in all_rows if r.folder in online_set]
         skipped = {s.path: s for s in self.store.skipped() if s.folder in online_set}
 
+        stale_before_ms = int(self.store.meta.get("vectors_valid_from_ms", 0))
         gone = [r for r in rows if r.path not in disk]
         new: list[tuple[FileEntry, str]] = []
         for path, (entry, root) in disk.items():
@@ -211,6 +212,9 @@ class Indexer:
                 plan.to_embed.append(Work(entry, root, photo_id=row.id))
                 plan.changed_count += 1
                 plan.stale_thumbs.append((row.path, row.mtime_ns, row.size))
+            elif row.indexed_ms < stale_before_ms:  # embedded by weights since replaced
+                plan.to_embed.append(Work(entry, root, photo_id=row.id))
+                plan.changed_count += 1
         plan.stale_skipped = [s.id for p, s in skipped.items() if p not in disk]
 
         # Moves and renames: a new file whose fingerprint matches a vanished row keeps its vector.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from inphotos.core.protocols import Embedder
 from inphotos.core.search import Hit, nearest
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.db.store import FolderRecord, PhotoRecord, PhotoStore, read_meta
-from inphotos.ml.models import ModelSpec, known_dims, parse_spec
+from inphotos.ml.models import ModelSpec, known_dims, parse_spec, weights_signature
 from inphotos.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,19 @@ class Library:
         dims = read_meta(self.db_dir).get("dims") or known_dims(self.spec)
         if not dims:
             dims = self.embedder.dims
-        self.store = PhotoStore(self.db_dir, int(dims), self.spec.text, lock=lock)
+        weights = weights_signature(self.spec)
+        self.store = PhotoStore(self.db_dir, int(dims), self.spec.text, lock=lock, weights=weights)
+        recorded = self.store.meta.get("weights", "")
+        if weights and recorded != weights:
+            if recorded:
+                # A model folder whose weights were replaced in place: every photo is embedded
+                # again (the old vectors answer searches until each is replaced).
+                log.warning("The weights of %s changed since it was indexed; re-embedding the "
+                            "library", self.spec.text)
+                self.store.set_meta(weights=weights, vectors_valid_from_ms=int(time.time() * 1000),
+                                    complete=False)
+            else:
+                self.store.set_meta(weights=weights)
         self.thumbs = ThumbnailCache(paths.thumbnails)
         self.thumbs.remove_stale_temp_files()  # left by a crash mid-write
 

@@ -33,7 +33,9 @@ from inphotos.db.lock import ProcessLock
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+#: 1: the first release. 2: the meta file records which weights made the vectors ("weights")
+#: and since when vectors are current ("vectors_valid_from_ms"); the database is unchanged.
+FORMAT_VERSION = 2
 META_FILE = "inphotos-db.json"
 MODEL_JSON = "objectbox-model.json"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -157,16 +159,20 @@ def read_meta(directory: Path) -> dict[str, Any]:
 
 
 def write_meta(directory: Path, meta: dict[str, Any]) -> None:
-    """Replace the meta file atomically: a crash or a full disk leaves the old one whole."""
-    tmp = directory / (META_FILE + ".tmp")
+    write_meta_file(directory / META_FILE, meta)
+
+
+def write_meta_file(path: Path, meta: dict[str, Any]) -> None:
+    """Replace a meta file atomically: a crash or a full disk leaves the old one whole."""
+    tmp = path.with_name(path.name + ".tmp")
     try:
         tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        os.replace(tmp, directory / META_FILE)
+        os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFullError(_disk_full_message(directory)) from e
-        raise StoreError(f"Cannot save {directory / META_FILE}: {e.strerror or e}") from e
+            raise DiskFullError(_disk_full_message(path.parent)) from e
+        raise StoreError(f"Cannot save {path}: {e.strerror or e}") from e
 
 
 #: Below this much free space, a failed write is put down to a full disk.
@@ -200,6 +206,28 @@ def _store_error(directory: Path, e: objectbox.DbError) -> StoreError:
     return StoreError(f"The InPhotos database in {directory} reported an error: {e}")
 
 
+def _migrate(directory: Path, meta: dict[str, Any], weights: str) -> dict[str, Any]:
+    """Bring an older index's meta up to this version, keeping every vector.
+
+    The old meta file is kept beside it (`inphotos-db.v1.json`), so an older InPhotos's
+    record is never lost.
+    """
+    old = int(meta.get("format", 1))
+    backup = directory / f"inphotos-db.v{old}.json"
+    if not backup.exists():
+        write_meta_file(backup, meta)
+    meta = dict(meta)
+    if old < 2:
+        # Format 1 did not record the weights. The model is the same one (its database is
+        # chosen by the model's name), so the vectors are taken as coming from these weights.
+        meta["weights"] = weights
+    meta["format"] = FORMAT_VERSION
+    write_meta(directory, meta)
+    log.info("Index in %s migrated from format %d to %d; no photo is embedded again",
+             directory, old, FORMAT_VERSION)
+    return meta
+
+
 def _in_use(method: F) -> F:
     """Count the call as in use, so `close()` waits for it instead of pulling the store away."""
 
@@ -228,7 +256,9 @@ class PhotoStore:
     a running query.
     """
 
-    def __init__(self, directory: Path, dims: int, model_spec: str, lock: bool = True) -> None:
+    def __init__(
+        self, directory: Path, dims: int, model_spec: str, lock: bool = True, weights: str = ""
+    ) -> None:
         self._cv = threading.Condition()
         self._in_flight = 0
         self._closed = False
@@ -262,8 +292,10 @@ class PhotoStore:
                 raise _store_error(directory, e) from e
             if not meta:
                 meta = {"format": FORMAT_VERSION, "model": model_spec, "dims": dims,
-                        "created_ms": _now_ms(), "complete": False}
+                        "created_ms": _now_ms(), "complete": False, "weights": weights}
                 write_meta(directory, meta)
+            elif int(meta.get("format", 1)) < FORMAT_VERSION:
+                meta = _migrate(directory, meta, weights)
             self.meta = meta
         except BaseException:
             if self._lock:

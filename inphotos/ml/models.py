@@ -134,3 +134,35 @@ def known_dims(spec: ModelSpec) -> int | None:
         return int(cfg["embed_dim"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+_SIGNATURE_CHUNK = 1 << 20
+
+
+def weights_signature(spec: ModelSpec) -> str:
+    """What identifies the weights a library's vectors came from ("" when unreadable).
+
+    A published model's name pins its weights. A model folder can have its files replaced in
+    place, so its signature is a quick fingerprint of its config and weight files (names,
+    sizes, first and last MiB): cheap enough for every start, and without importing torch.
+    """
+    if spec.kind != "local-dir":
+        return spec.text
+    folder = spec.arch[len(LOCAL_DIR) :]
+    h = hashlib.blake2b(digest_size=12)
+    try:
+        names = sorted(n for n in os.listdir(folder)
+                       if n == "open_clip_config.json" or n.endswith(WEIGHT_SUFFIXES))
+        for name in names:
+            path = os.path.join(folder, name)
+            size = os.path.getsize(path)
+            h.update(name.encode("utf-8", "surrogateescape") + b"\0" + size.to_bytes(8, "little"))
+            with open(path, "rb") as f:
+                h.update(f.read(_SIGNATURE_CHUNK))
+                if size > 2 * _SIGNATURE_CHUNK:
+                    f.seek(size - _SIGNATURE_CHUNK)
+                    h.update(f.read(_SIGNATURE_CHUNK))
+    except OSError:
+        return ""
+    return "files:" + h.hexdigest()
