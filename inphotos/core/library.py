@@ -77,19 +77,14 @@ class Library:
         dims = read_meta(self.db_dir).get("dims") or known_dims(self.spec)
         if not dims:
             dims = self.embedder.dims
-        weights = weights_signature(self.spec)
-        self.store = PhotoStore(self.db_dir, int(dims), self.spec.text, lock=lock, weights=weights)
+        self._weights = weights_signature(self.spec)
+        self.store = PhotoStore(self.db_dir, int(dims), self.spec.text, lock=lock, weights=self._weights)
         recorded = self.store.meta.get("weights", "")
-        if weights and recorded != weights:
-            if recorded:
-                # A model folder whose weights were replaced in place: every photo is embedded
-                # again (the old vectors answer searches until each is replaced).
-                log.warning("The weights of %s changed since it was indexed; re-embedding the "
-                            "library", self.spec.text)
-                self.store.set_meta(weights=weights, vectors_valid_from_ms=int(time.time() * 1000),
-                                    complete=False)
-            else:
-                self.store.set_meta(weights=weights)
+        if self._weights and not recorded:
+            self.store.set_meta(weights=self._weights)
+        # A model folder whose weights were replaced in place. Acted on once the new weights
+        # load: damaged weights that are then put back must not cost a full re-embedding.
+        self._weights_changed = bool(self._weights and recorded and recorded != self._weights)
         self.thumbs = ThumbnailCache(paths.thumbnails)
         self.thumbs.remove_stale_temp_files()  # left by a crash mid-write
 
@@ -117,7 +112,17 @@ class Library:
                         f"database holds {store.dims}."
                     )
                 self._embedder = emb
+                if self._weights_changed:
+                    self._accept_new_weights()
             return self._embedder
+
+    def _accept_new_weights(self) -> None:
+        """Every photo is embedded again; the old vectors answer searches until replaced."""
+        log.warning("The weights of %s changed since it was indexed; embedding the library again",
+                    self.spec.text)
+        self.store.set_meta(weights=self._weights, vectors_valid_from_ms=int(time.time() * 1000),
+                            complete=False)
+        self._weights_changed = False
 
     @property
     def embedder_loaded(self) -> bool:
@@ -182,6 +187,8 @@ class Library:
 
     def index(self, progress: ProgressFn | None = None, control: Control | None = None) -> IndexReport:
         """Bring the index up to date with every library folder."""
+        if self._weights_changed:
+            _ = self.embedder  # loads the new weights, which marks every vector as stale
         report = self.indexer().run(progress=progress, control=control)
         if not report.cancelled and not self.store.meta.get("complete"):
             self.store.set_meta(complete=True)

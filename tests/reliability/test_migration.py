@@ -15,6 +15,7 @@ from inphotos.core.imaging import decode
 from inphotos.core.library import Library
 from inphotos.db.store import FORMAT_VERSION, META_FILE, StoreError
 from inphotos.ml.embedder import ClipEmbedder
+from inphotos.ml.models import ModelError
 from inphotos.ml.tiny_model import make_tiny_model
 from inphotos.paths import AppPaths
 from tests.helpers import CountingEmbedder
@@ -99,3 +100,24 @@ def test_replaced_weights_in_a_model_folder_re_embed_the_library_once(
         second.images = 0
         assert lib.index().updated == 0  # once only
         assert second.images == 0
+
+
+def test_damaged_weights_put_back_cost_no_re_embedding(home: AppPaths, photos: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "my-model"
+    spec = make_tiny_model(folder, seed=1)
+    embedder = CountingEmbedder(ClipEmbedder(spec))
+    with Library(home, model=spec, embedder_factory=lambda: embedder) as lib:
+        lib.add_folder(photos)
+        lib.index()
+    weights = next(p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin"))
+    good = weights.read_bytes()
+    weights.write_bytes(good[: len(good) // 2])  # a copy that broke off half way
+
+    with Library(home, model=spec) as lib, pytest.raises(ModelError, match="damaged"):
+        lib.index()
+
+    weights.write_bytes(good)
+    embedder.images = 0
+    with Library(home, model=spec, embedder_factory=lambda: embedder) as lib:
+        assert lib.index().updated == 0
+        assert embedder.images == 0
