@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self._model_text = "Loading model…"
         self._download_dialog: QProgressDialog | None = None
+        self._index_waits_for_model = False
         self._preview: PreviewDialog | None = None
         self._last_report: IndexReport | None = None
         self._mode = "browse"
@@ -396,6 +397,9 @@ class MainWindow(QMainWindow):
     def _on_model_ready(self, description: str) -> None:
         self._close_download_dialog()
         self.model_label.setText(f"Model: {description}")
+        if self._index_waits_for_model:
+            self._index_waits_for_model = False
+            self.index.start()
 
     def _on_model_failed(self, message: str, download_problem: bool) -> None:
         """Say what happened and offer a way out; the library stays browsable meanwhile."""
@@ -472,9 +476,15 @@ class MainWindow(QMainWindow):
             elif self._mode == "text":
                 self.search.force()
 
-    def _on_index_failed(self, message: str) -> None:
+    def _on_index_failed(self, message: str, model_problem: bool) -> None:
         self.index_status.set_running(False)
         self._browse_refresh.stop()
+        if model_problem:
+            # The model's own message (with its way out) is already on screen: one is enough.
+            # Indexing goes on by itself once a model loads.
+            self._index_waits_for_model = True
+            self._status(f"Indexing waits for a working model: {message}")
+            return
         self._error(f"Indexing stopped: {message}")
 
     def show_skipped(self) -> None:

@@ -16,6 +16,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from inphotos.core.control import Control
 from inphotos.core.indexer import IndexProgress, IndexReport
 from inphotos.core.library import Library
+from inphotos.ml.models import ModelError
 from inphotos.workers.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class IndexService(QObject):
     started = pyqtSignal()
     progress = pyqtSignal(object)  # IndexProgress
     finished = pyqtSignal(object)  # IndexReport
-    failed = pyqtSignal(str)
+    failed = pyqtSignal(str, bool)  # message, whether it was the model that could not load
     paused_changed = pyqtSignal(bool)
     write_done = pyqtSignal(str, object)  # label, result
     write_failed = pyqtSignal(str, str)  # label, message
@@ -119,7 +120,7 @@ class IndexService(QObject):
             return
         self._control = None
         log.error("Indexing failed: %s", error, exc_info=error if isinstance(error, BaseException) else None)
-        self.failed.emit(str(error))
+        self.failed.emit(str(error), isinstance(error, ModelError))
         self._maybe_again()
 
     def _maybe_again(self) -> None:

@@ -1,0 +1,100 @@
+"""A model that cannot be had: an interrupted download, damaged weights. Each gets one clear
+message with a way out, the library stays browsable, and nothing half-downloaded is ever used.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from inphotos.config import Settings
+from inphotos.core.library import Library
+from inphotos.ml.embedder import cached_weights, download_weights
+from inphotos.ml.models import ModelDownloadError
+from inphotos.paths import AppPaths
+from tests.conftest import make_photo
+
+WAIT = 60_000
+SPEC = "ViT-B-32:laion2b_s34b_b79k"
+
+
+def test_an_interrupted_download_is_a_clear_error_and_its_partial_file_is_never_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    blobs = cache / "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K" / "blobs"
+
+    def drops_half_way(repo_id: str, filename: str, tqdm_class, **kwargs):  # type: ignore[no-untyped-def]
+        bar = tqdm_class(total=600_000_000)
+        bar.update(250_000_000)
+        blobs.mkdir(parents=True, exist_ok=True)
+        (blobs / "0123abcd.incomplete").write_bytes(b"\0" * 1000)  # what the hub leaves behind
+        raise ConnectionError("Connection broken: IncompleteRead(250000000 bytes read)")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", drops_half_way)
+    seen: list[tuple[int, int]] = []
+
+    with pytest.raises(ModelDownloadError, match=r"Could not download the model.*internet connection"):
+        download_weights(SPEC, lambda done, total: seen.append((done, total)))
+
+    assert seen[-1] == (250_000_000, 600_000_000)  # the user saw it progress
+    assert cached_weights(SPEC) is None  # the half file is not mistaken for the model
+
+
+@pytest.fixture
+def broken_model(tmp_path: Path, tiny_model: str) -> tuple[str, Path]:
+    """A copy of the tiny model whose weights file is cut short, as after a failed copy."""
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model.removeprefix("local-dir:"), folder)
+    weights = next(p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin"))
+    return f"local-dir:{folder}", weights
+
+
+def test_damaged_weights_say_so_once_and_the_library_stays_browsable(
+    qtbot, home: AppPaths, tiny_embedder, photos: Path, broken_model: tuple[str, Path]
+) -> None:
+    from inphotos.ui.main_window import MainWindow
+
+    spec, weights = broken_model
+    with Library(home, model=spec, embedder_factory=lambda: tiny_embedder) as lib:
+        lib.add_folder(photos)
+        lib.index()
+    good = weights.read_bytes()
+    weights.write_bytes(good[: len(good) // 3])
+    make_photo(photos / "new-since.jpg", seed=500)  # indexing will need the model
+
+    library = Library(home, model=spec)  # the real loader, as the app uses it
+    win = MainWindow(home, Settings(model=spec), library)
+    qtbot.addWidget(win)
+    win.show()
+    win.start()
+    try:
+        qtbot.waitUntil(lambda: win.model_message is not None, timeout=WAIT)
+        assert "damaged" in win.model_message.text()
+        assert "browsing only" in win.model_label.text()
+        buttons = [b.text() for b in win.model_message.buttons()]
+        assert "Use a model folder…" in buttons
+        assert "Retry" not in buttons  # downloading again would not help a folder
+        qtbot.waitUntil(lambda: win.photo_model.rowCount() == 12, timeout=WAIT)
+        qtbot.waitUntil(lambda: "waits for a working model" in win.message.text(), timeout=WAIT)
+        with qtbot.waitSignal(win.queries.query_failed, timeout=WAIT) as failed:
+            win.search.setText("a cat")
+            win.search.force()
+        assert "damaged" in failed.args[0]
+        win.model_message.close()
+
+        # The weights are put back and the model retried: indexing picks up where it waited.
+        weights.write_bytes(good)
+        with qtbot.waitSignal(win.index.finished, timeout=WAIT) as done:
+            win.model_service.load()
+        assert done.args[0].added == 1
+        assert win.library.store.count() == 13
+    finally:
+        win.close()
+        win.library.close()
