@@ -182,8 +182,8 @@ LOW_SPACE_BYTES = 32 * 1024 * 1024
 def _disk_full_message(directory: Path) -> str:
     return (
         f"The disk holding the InPhotos library ({directory}) is full, so the last changes were "
-        "not saved. Everything saved before is intact. Free some space and indexing goes on "
-        "from where it stopped."
+        "not saved. Everything saved before is intact. Free some space, then index again: it "
+        "goes on from where it stopped."
     )
 
 

@@ -485,6 +485,9 @@ class MainWindow(QMainWindow):
             self._index_waits_for_model = True
             self._status(f"Indexing waits for a working model: {message}")
             return
+        self._refresh_folders()
+        if self._mode == "browse":  # show what was saved before it stopped
+            self.queries.browse()
         self._error(f"Indexing stopped: {message}")
 
     def show_skipped(self) -> None:

@@ -140,3 +140,35 @@ def test_a_commit_refused_for_lack_of_space_keeps_earlier_batches(
         monkeypatch.setattr(obx_c, "obx_txn_success", real_success)
         assert _check_intact(lib, folder) == 3 * 16  # three whole batches, nothing half-written
         _finish_and_check(lib, folder)
+
+
+def test_the_app_says_the_disk_is_full_and_keeps_showing_the_library(
+    qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _photos(tmp_path / "photos")
+    shown: list[str] = []
+    monkeypatch.setattr("inphotos.ui.main_window.QMessageBox.warning",
+                        lambda parent, title, text: shown.append(text))
+    real_success = obx_c.obx_txn_success
+    commits = [0]
+
+    def full_after_five(tx: object) -> None:
+        commits[0] += 1
+        if commits[0] > 5:
+            obx_c.obx_txn_close(tx)
+            raise objectbox.DbFullError("Could not commit tx (28)")
+        real_success(tx)
+
+    monkeypatch.setattr(obx_c, "obx_txn_success", full_after_five)
+    window.library.batch_size = 16
+    with qtbot.waitSignal(window.index.failed, timeout=60_000):
+        window.add_folder(str(folder))
+    monkeypatch.setattr(obx_c, "obx_txn_success", real_success)
+
+    assert len(shown) == 1
+    assert "Indexing stopped" in shown[0]
+    assert "is full" in shown[0]
+    assert "Free some space, then index again" in shown[0]
+    saved = window.library.store.count()
+    assert saved > 0
+    qtbot.waitUntil(lambda: window.photo_model.rowCount() == saved, timeout=60_000)
