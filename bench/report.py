@@ -37,17 +37,24 @@ ROWS: list[tuple[str, str, str, Any]] = [
 
 # (key, what it measures) for the Soak section, made by `make soak` (bench/soak.py).
 SOAK_ROWS: list[tuple[str, str]] = [
-    ("soak_passed", "nothing skipped, every search answered in full, memory flat"),
-    ("soak_indexed", "photos indexed (of `soak_photos` generated)"),
+    ("soak_passed", "nothing skipped, every search answered in full, memory within bounds"),
+    ("soak_indexed", "photos indexed (of `soak_photos` generated; thumbnails and store rows agree)"),
     ("soak_skipped", "photos skipped (must be 0)"),
     ("soak_index_img_per_s", "indexing rate, photos/s (first run, tiny model)"),
     ("soak_rss_model_loaded_mb", "resident memory with the model loaded, before indexing (MB)"),
     ("soak_rss_index_warm_mb", "resident memory after the warm-up photos (MB)"),
-    ("soak_rss_index_end_mb", "resident memory when indexing ends (MB)"),
+    ("soak_rss_index_end_mb", "resident memory at the last photo (MB)"),
+    ("soak_rss_index_growth_mb", "growth after warm-up, while indexing (MB)"),
     ("soak_rss_index_slope_mb_per_1k", "growth after warm-up, MB per 1,000 photos (fitted)"),
+    ("soak_anon_index_slope_mb_per_1k", "of which anonymous memory (heap, ObjectBox's vector cache)"),
+    ("soak_file_index_slope_mb_per_1k", "of which file pages (the database file, mapped)"),
+    ("soak_index_budget_mb_per_1k", "allowed growth while indexing, MB per 1,000 photos"),
+    ("soak_rss_after_index_mb", "resident memory once indexing returned (decoding threads gone)"),
     ("soak_rss_search_warm_mb", "resident memory after the first 100 searches (MB)"),
     ("soak_rss_search_end_mb", "resident memory after the last search (MB)"),
     ("soak_rss_search_slope_mb_per_100", "growth after the first 100 searches, MB per 100 searches"),
+    ("soak_rss_end_after_malloc_trim_mb", "at the end, after handing freed heap back to the OS (MB)"),
+    ("soak_rss_after_close_mb", "after closing the library, model still loaded (MB)"),
     ("soak_searches", "searches: text, similar to a library photo, to several, to an outside file"),
     ("soak_searches_short", "searches that returned fewer results than asked, or none (must be 0)"),
     ("soak_search_errors", "searches that raised (must be 0)"),
@@ -129,18 +136,19 @@ def soak_section(results: dict[str, Any]) -> list[str]:
     if "soak_passed" not in results:
         return []
     m = results.get("soak_machine", {})
-    growth = results.get("soak_rss_growth_after_warmup_mb", {})
     lines = [
         "",
         "## Soak",
         "",
         f"Made by `make soak` (`{results.get('soak_command', 'python -m bench.soak')}`): "
-        f"{results.get('soak_photos', '?'):,} generated JPEGs of 320×240 to 640×480 in nested",
-        "folders, indexed by the real `Library` with a tiny random-weight open_clip model, then",
-        f"{results.get('soak_searches', '?'):,} searches of every kind, in one process. Resident "
-        f"memory (VmRSS) is sampled every few hundred photos and every 50 searches; \"flat\" means "
-        f"it grew less than 32 MB after warm-up (here {growth.get('index', '?')} MB while "
-        f"indexing, {growth.get('search', '?')} MB while searching).",
+        f"{results.get('soak_photos', 0):,} generated JPEGs of 320×240 to 640×480 in",
+        "nested folders, indexed by the real `Library` with a tiny random-weight open_clip model",
+        f"(32-d vectors), then {results.get('soak_searches', 0):,} searches of every kind, in one",
+        "process. Resident memory (VmRSS) is sampled every 500 photos and every 50 searches.",
+        "Searching a library of fixed size must not grow memory (< 32 MB after the first 100",
+        "searches); indexing may grow it only by what the library's own data takes: ObjectBox",
+        "keeps each vector and its graph links in memory (its vector cache, allocated on demand",
+        "up to a 2 GB hint) and maps the database file.",
         "",
         f"Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('memory_gib', '?')} GiB; "
         f"{m.get('os', '')}; Python {m.get('python', '')}, torch {m.get('torch', '')}. "
@@ -153,4 +161,24 @@ def soak_section(results: dict[str, Any]) -> list[str]:
         value = results.get(key, "—")
         shown = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else f"{value}"
         lines.append(f"| `{key}` | {what} | {shown} |")
+    lines += [
+        "",
+        "Where the growth while indexing goes (the per-sample figures are in bench/results.json:",
+        "the number of Python objects the collector tracks, of threads and of open files do not grow):",
+        "",
+        "- **The database file**, mapped by ObjectBox (`soak_file_index_slope_mb_per_1k`): about",
+        "  the file's own growth; these pages belong to the file and the OS can drop them.",
+        "- **ObjectBox's memory for the vector index.** The store alone, fed the same number of",
+        "  32-d vectors with no model and no decoding, grows ~1.4 MB per 1,000 photos and gives it",
+        "  all back on close; rewriting every vector of a 20,000-photo library does not grow it",
+        "  (measured once, 2026-11-24). At ViT-B-32's 512 dims the same test gives ~3.1 MB of",
+        "  memory plus ~4.5 MB of mapped file per 1,000 photos.",
+        "- **Freed heap glibc keeps.** Decoding and thumbnailing alone, on two threads, grows ~0.9 MB",
+        "  per 1,000 photos and `malloc_trim` gives all of it back; compare",
+        "  `soak_rss_search_end_mb` with `soak_rss_end_after_malloc_trim_mb`.",
+        "",
+        "Closing the library brings memory back to about its level after the warm-up photos",
+        "(`soak_rss_after_close_mb`). Searching warms up over the first ~200 searches, then stays",
+        "flat.",
+    ]
     return lines
