@@ -8,10 +8,12 @@ Every failure becomes a `DecodeError` with a reason a person can read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import stat
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +26,11 @@ log = logging.getLogger(__name__)
 
 #: Images with more pixels than this are skipped: decoding them would take gigabytes.
 MAX_PIXELS = 180_000_000
+#: A decode above this many pixels that cannot be shrunk while decoding (anything but JPEG)
+#: waits for any other such decode to finish: two 150-megapixel PNGs decoded at once by the
+#: indexing threads would take gigabytes.
+BIG_DECODE_PIXELS = 40_000_000
+_BIG_DECODE = threading.BoundedSemaphore(1)
 #: Thumbnails are stored at this size (long side); the grid shows them at up to this size.
 THUMB_SIZE = 320
 FINGERPRINT_CHUNK = 64 * 1024
@@ -210,13 +217,15 @@ def open_upright(
                 img.seek(0)
             if img.format == "JPEG" and min_size:
                 img.draft("RGB", (min_size, min_size))
-            img.load()
-            rgb = _to_rgb(img)
-            factor = min(rgb.size) // min_size if min_size else 0
-            if factor >= 2:
-                # What draft() does for JPEG, for every other format: shrink by an integer
-                # factor (box filter) right away, so later steps and memory stay small.
-                rgb = rgb.reduce(factor)
+            big = img.size[0] * img.size[1] > BIG_DECODE_PIXELS  # (after draft: as decoded)
+            with _BIG_DECODE if big else contextlib.nullcontext():
+                img.load()
+                rgb = _to_rgb(img)
+                factor = min(rgb.size) // min_size if min_size else 0
+                if factor >= 2:
+                    # What draft() does for JPEG, for every other format: shrink by an integer
+                    # factor (box filter) right away, so later steps and memory stay small.
+                    rgb = rgb.reduce(factor)
             method = _ORIENTATION.get(orientation)
             if method is not None:
                 rgb = rgb.transpose(method)

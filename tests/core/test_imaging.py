@@ -198,3 +198,42 @@ def test_decompression_bomb_is_refused_without_decoding(tmp_path: Path, monkeypa
     monkeypatch.setattr(imaging, "MAX_PIXELS", 100_000)
     with pytest.raises(DecodeError, match="too many pixels"):
         decode(path, PixelSpec(size=32))
+
+
+def test_big_images_that_cannot_shrink_while_decoding_are_decoded_one_at_a_time(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    class CountingGate:
+        def __init__(self) -> None:
+            self.inside = self.most = self.entries = 0
+            self.lock = threading.Lock()
+
+        def __enter__(self) -> None:
+            gate_lock.acquire()  # what the real gate, a semaphore of one, does
+            with self.lock:
+                self.inside += 1
+                self.entries += 1
+                self.most = max(self.most, self.inside)
+            time.sleep(0.05)
+
+        def __exit__(self, *exc: object) -> None:
+            with self.lock:
+                self.inside -= 1
+            gate_lock.release()
+
+    gate_lock = threading.Lock()
+    gate = CountingGate()
+    monkeypatch.setattr(imaging, "_BIG_DECODE", gate)
+    monkeypatch.setattr(imaging, "BIG_DECODE_PIXELS", 200_000)
+    pngs = [make_photo(tmp_path / f"big{i}.png", seed=i, size=(600, 400), fmt="PNG") for i in range(4)]
+    jpeg = make_photo(tmp_path / "big.jpg", seed=9, size=(2000, 1500))  # decoded at 1/4: small
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda p: decode(p, PixelSpec(size=32)), [*pngs, jpeg]))
+
+    assert gate.entries == 4  # each PNG, not the JPEG
+    assert gate.most == 1
+    assert gate.inside == 0
