@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inphotos.config import Settings
 from inphotos.core.library import Library
 from inphotos.paths import AppPaths
 from tests.conftest import make_photo
 from tests.helpers import CountingEmbedder
+from tests.ui.conftest import start_window
 
 PHOTOS = 120
 BATCH_SECONDS = 0.25  # a real model's pace on a laptop CPU, so there is a "middle" to close in
@@ -31,14 +31,8 @@ class PacedEmbedder(CountingEmbedder):
 
 
 def _open_window(qtbot, home: AppPaths, tiny_model: str, embedder: CountingEmbedder):  # type: ignore[no-untyped-def]
-    from inphotos.ui.main_window import MainWindow
-
     library = Library(home, model=tiny_model, embedder_factory=lambda: embedder, workers=2, batch_size=8)
-    win = MainWindow(home, Settings(model=tiny_model), library)
-    qtbot.addWidget(win)
-    win.show()
-    win.start()
-    return win
+    return start_window(qtbot, home, library)
 
 
 @pytest.mark.parametrize("paused", [False, True], ids=["running", "paused"])

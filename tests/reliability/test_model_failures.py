@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from inphotos.config import Settings
 from inphotos.core.library import Library
 from inphotos.ml.embedder import cached_weights, download_weights
 from inphotos.ml.models import ModelDownloadError
 from inphotos.paths import AppPaths
 from tests.conftest import make_photo
+from tests.ui.conftest import start_window
 
 WAIT = 60_000
 SPEC = "ViT-B-32:laion2b_s34b_b79k"
@@ -59,7 +59,6 @@ def broken_model(tmp_path: Path, tiny_model: str) -> tuple[str, Path]:
 def test_damaged_weights_say_so_once_and_the_library_stays_browsable(
     qtbot, home: AppPaths, tiny_embedder, photos: Path, broken_model: tuple[str, Path]
 ) -> None:
-    from inphotos.ui.main_window import MainWindow
 
     spec, weights = broken_model
     with Library(home, model=spec, embedder_factory=lambda: tiny_embedder) as lib:
@@ -70,10 +69,7 @@ def test_damaged_weights_say_so_once_and_the_library_stays_browsable(
     make_photo(photos / "new-since.jpg", seed=500)  # indexing will need the model
 
     library = Library(home, model=spec)  # the real loader, as the app uses it
-    win = MainWindow(home, Settings(model=spec), library)
-    qtbot.addWidget(win)
-    win.show()
-    win.start()
+    win = start_window(qtbot, home, library)
     try:
         qtbot.waitUntil(lambda: win.model_message is not None, timeout=WAIT)
         assert "damaged" in win.model_message.text()

@@ -11,16 +11,21 @@ from inphotos.core.library import Library
 from inphotos.paths import AppPaths
 
 
-@pytest.fixture
-def window(qtbot, home: AppPaths, tiny_model: str, tiny_embedder) -> Iterator:
+def start_window(qtbot, home: AppPaths, library: Library):  # type: ignore[no-untyped-def]
+    """A shown and started MainWindow on `library`, as the app opens it."""
     from inphotos.ui.main_window import MainWindow
 
-    settings = Settings(model=tiny_model)
-    library = Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2)
-    win = MainWindow(home, settings, library)
+    win = MainWindow(home, Settings(model=library.spec.text), library)
     qtbot.addWidget(win)
     win.show()
     win.start()
+    return win
+
+
+@pytest.fixture
+def window(qtbot, home: AppPaths, tiny_model: str, tiny_embedder) -> Iterator:
+    library = Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2)
+    win = start_window(qtbot, home, library)
     yield win
     win.close()
     win.library.close()

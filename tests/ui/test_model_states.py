@@ -9,6 +9,7 @@ import pytest
 from inphotos.config import Settings
 from inphotos.core.library import Library
 from inphotos.ml.models import ModelDownloadError
+from tests.ui.conftest import start_window
 
 WAIT = 60_000
 
@@ -16,7 +17,6 @@ WAIT = 60_000
 def test_offline_first_start_explains_and_keeps_browsing(
     qtbot, home, tiny_model, tiny_embedder, photos
 ) -> None:
-    from inphotos.ui.main_window import MainWindow
 
     # Index while the model works, then start the app with a model that cannot be downloaded.
     with Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder) as lib:
@@ -27,10 +27,7 @@ def test_offline_first_start_explains_and_keeps_browsing(
         raise ModelDownloadError("Could not download the model. Check the internet connection.")
 
     library = Library(home, model=tiny_model, embedder_factory=offline)
-    win = MainWindow(home, Settings(model=tiny_model), library)
-    qtbot.addWidget(win)
-    win.show()
-    win.start()
+    win = start_window(qtbot, home, library)
     try:
         qtbot.waitUntil(lambda: win.model_message is not None, timeout=WAIT)
         assert "browsing only" in win.model_label.text()
