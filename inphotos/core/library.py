@@ -172,7 +172,11 @@ class Library:
         folder = os.path.abspath(os.path.expanduser(os.fspath(path)))
         if folder not in {f.path for f in self.store.folders()}:
             raise LibraryError(f"Not a library folder: {folder}")
-        return self.store.remove_folder(folder)
+        thumbnails = self.store.thumbnail_keys_in_folder(folder)
+        removed = self.store.remove_folder(folder)
+        for key in thumbnails:  # after the commit: a crash in between only leaves spare files
+            self.thumbs.discard(key)
+        return removed
 
     def offline_folders(self) -> set[str]:
         return {f.path for f in self.store.folders() if not f.online}

@@ -556,6 +556,21 @@ class PhotoStore:
                 self._folders.remove(obj.id)
 
     @_in_use
+    def thumbnail_keys_in_folder(self, path: str, chunk: int = 5000) -> list[tuple[str, int, int]]:
+        """(path, mtime_ns, size) of every photo of a folder, read in chunks (not all vectors
+        of a big folder at once)."""
+        q = self._photos.query(self.schema.photo.folder.equals(encode_path(path))).build()
+        try:
+            ids = [int(i) for i in q.find_ids()]
+        finally:
+            q.close()
+        keys: list[tuple[str, int, int]] = []
+        for i in range(0, len(ids), chunk):
+            keys += [(decode_path(o.path), o.mtime_ns, o.size)
+                     for o in self._photos.get_many(ids[i : i + chunk]) if o is not None]
+        return keys
+
+    @_in_use
     def photos_in_folder_count(self, path: str) -> int:
         q = self._photos.query(self.schema.photo.folder.equals(encode_path(path))).build()
         try:

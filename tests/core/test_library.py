@@ -84,10 +84,16 @@ def test_remove_folder_forgets_photos_but_never_touches_files(
     library.index()
     before = tree_state(photos)
 
+    thumbs = [library.thumbs.get(r.path, r.mtime_ns, r.size) for r in library.store.all_photos()]
+    assert all(thumbs)
+
     removed = library.remove_folder(photos)
 
     assert removed == 12
     assert tree_state(photos) == before
+    kept = library.store.photo_by_path(str(other / "o.jpg"))
+    remaining = [t for t in thumbs if t is not None and t.exists()]
+    assert remaining == [library.thumbs.get(kept.path, kept.mtime_ns, kept.size)]  # its thumbnails go
     assert [f.path for f in library.folders()] == [str(other)]
     assert [h.photo.path for h in library.search_text("x", k=50)] == [str(other / "o.jpg")]
     with pytest.raises(LibraryError, match="Not a library folder"):
