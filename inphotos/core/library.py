@@ -24,7 +24,7 @@ from inphotos.core.protocols import Embedder
 from inphotos.core.search import Hit, nearest
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.db.store import FolderRecord, PhotoRecord, PhotoStore, read_meta
-from inphotos.ml.models import ModelSpec, known_dims, parse_spec, weights_signature
+from inphotos.ml.models import ModelSpec, fetch_hub_dims, known_dims, parse_spec, weights_signature
 from inphotos.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class Library:
         self.workers = workers
         self.db_dir = paths.databases / self.spec.key
         dims = read_meta(self.db_dir).get("dims") or known_dims(self.spec)
+        if not dims and self.spec.kind == "hf-hub":
+            dims = fetch_hub_dims(self.spec)  # a small file, not the model
         if not dims:
             dims = self.embedder.dims
         self._weights = weights_signature(self.spec)

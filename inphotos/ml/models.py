@@ -114,8 +114,44 @@ def _open_clip_config_dir() -> str | None:
     return os.path.join(next(iter(found.submodule_search_locations)), "model_configs")
 
 
+HUB_CONFIG = "open_clip_config.json"
+
+
+def _hub_repo(spec: ModelSpec) -> str:
+    return spec.arch[len(HF_HUB) :].strip("/")
+
+
+def fetch_hub_dims(spec: ModelSpec) -> int:
+    """An hf-hub model's embedding size, fetching only its small config file (first use).
+
+    So a new hf-hub model's library can open (and its window stay responsive) while the
+    weights download in the background.
+
+    Raises:
+        ModelDownloadError: offline, or no such repository.
+        ModelError: the repository holds no open_clip model.
+    """
+    dims = known_dims(spec)
+    if dims:
+        return dims
+    from huggingface_hub import hf_hub_download
+
+    try:
+        hf_hub_download(_hub_repo(spec), HUB_CONFIG)
+    except Exception as e:
+        raise ModelDownloadError(
+            f"Could not download the model {spec.text} ({type(e).__name__}). Check the internet "
+            "connection and the model's name."
+        ) from e
+    dims = known_dims(spec)
+    if not dims:
+        raise ModelError(f"{spec.text} has no usable {HUB_CONFIG}: it is not an open_clip model")
+    return dims
+
+
 def known_dims(spec: ModelSpec) -> int | None:
-    """The embedding size from the model's config, without loading the model (None: unknown)."""
+    """The embedding size from the model's config, without loading the model or using the
+    network (None: unknown, e.g. an hf-hub model not downloaded yet)."""
     import json
 
     try:
@@ -127,7 +163,12 @@ def known_dims(spec: ModelSpec) -> int | None:
                 return None
             path = os.path.join(base, f"{spec.arch}.json")
         else:
-            return None
+            from huggingface_hub import try_to_load_from_cache
+
+            found = try_to_load_from_cache(_hub_repo(spec), HUB_CONFIG)
+            if not isinstance(found, str):
+                return None
+            path = found
         with open(path, encoding="utf-8") as f:
             cfg = json.load(f)
         cfg = cfg.get("model_cfg", cfg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -63,3 +64,67 @@ def test_parsing_does_not_import_torch() -> None:
             "known_dims(parse_spec('ViT-B-32:openai')); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    return cache
+
+
+def _put_hub_config(cache: Path, repo: str, embed_dim: int) -> Path:
+    folder = cache / ("models--" + repo.replace("/", "--"))
+    commit = "1" * 40
+    config = folder / "snapshots" / commit / "open_clip_config.json"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(json.dumps({"model_cfg": {"embed_dim": embed_dim}, "preprocess_cfg": {}}))
+    (folder / "refs").mkdir(exist_ok=True)
+    (folder / "refs" / "main").write_text(commit)
+    return config
+
+
+def test_a_new_hf_hub_model_opens_its_library_without_loading_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub
+
+    from inphotos.core.library import Library
+    from inphotos.paths import app_paths
+
+    cache = _hub_cache(tmp_path, monkeypatch)
+    spec = parse_spec("hf-hub:someone/tiny-clip")
+    assert known_dims(spec) is None  # nothing cached, and known_dims never goes online
+    fetched: list[str] = []
+
+    def download(repo: str, filename: str, **kwargs: object) -> str:
+        fetched.append(filename)
+        return str(_put_hub_config(cache, repo, 384))
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+
+    def no_model() -> None:
+        raise AssertionError("the model must load in the background, not while the library opens")
+
+    with Library(app_paths(tmp_path / "home"), model=spec.text, embedder_factory=no_model) as lib:
+        assert lib.store.dims == 384
+    assert fetched == ["open_clip_config.json"]  # the small config only
+    assert known_dims(spec) == 384  # from the cache from now on
+
+
+def test_an_unreachable_hf_hub_model_is_a_download_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub
+
+    from inphotos.ml.models import ModelDownloadError, fetch_hub_dims
+
+    _hub_cache(tmp_path, monkeypatch)
+
+    def offline(*args: object, **kwargs: object) -> str:
+        raise ConnectionError("no route to host")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", offline)
+    with pytest.raises(ModelDownloadError, match="internet connection"):
+        fetch_hub_dims(parse_spec("hf-hub:someone/tiny-clip"))
