@@ -27,7 +27,7 @@ from inphotos.ml.fast import (
     short_text_supported,
 )
 from inphotos.ml.hub import cache_first
-from inphotos.ml.models import ModelDownloadError, ModelError, ModelSpec, parse_spec
+from inphotos.ml.models import HF_HUB, ModelDownloadError, ModelError, ModelSpec, parse_spec
 from inphotos.ml.weights import load_weights_lean, weights_loaded_separately
 
 log = logging.getLogger(__name__)
@@ -100,10 +100,18 @@ def _check_spec(spec: ModelSpec) -> None:
 
 
 def _hub_files(spec: ModelSpec) -> tuple[str, list[str], dict[str, Any]] | None:
-    """(repo, candidate file names, pretrained cfg) of a built-in model's weights on the hub."""
+    """(repo, candidate file names, pretrained cfg) of a model's weights on the hub.
+
+    The names are tried in open_clip's own order (safetensors first), so the file fetched
+    here is the one open_clip then finds in the cache.
+    """
     import open_clip
     from open_clip import pretrained as oc_pretrained
 
+    if spec.kind == "hf-hub":
+        name = oc_pretrained.HF_WEIGHTS_NAME
+        repo = spec.arch[len(HF_HUB) :].strip("/")
+        return repo, [*oc_pretrained._get_safe_alternatives(name), name], {}
     cfg = open_clip.get_pretrained_cfg(spec.arch, spec.pretrained or "")
     hub = cfg.get("hf_hub", "") if cfg else ""
     if not hub:
@@ -114,9 +122,9 @@ def _hub_files(spec: ModelSpec) -> tuple[str, list[str], dict[str, Any]] | None:
 
 
 def cached_weights(spec_text: str) -> str | None:
-    """The weights file of a built-in model if it is already downloaded (no network)."""
+    """The weights file of a built-in or hf-hub model if it is already downloaded (no network)."""
     spec = parse_spec(spec_text)
-    if spec.kind != "builtin":
+    if spec.kind == "local-dir":
         return None
     files = _hub_files(spec)
     if files is None:
@@ -135,13 +143,13 @@ def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str 
     """Fetch a built-in model's weights into the usual cache, reporting bytes as they arrive.
 
     Returns the weights file (at once, without network, when already cached), or None when
-    there is nothing to download (local-dir, hf-hub, or weights open_clip fetches by URL).
+    there is nothing to download (local-dir, or weights open_clip fetches by URL).
 
     Raises:
         ModelDownloadError: offline, blocked or interrupted.
     """
     spec = parse_spec(spec_text)
-    if spec.kind != "builtin":
+    if spec.kind == "local-dir":
         return None
     cached = cached_weights(spec_text)
     if cached:
@@ -225,6 +233,8 @@ class ClipEmbedder:
                     "image_resize_mode": cfg.get("resize_mode"),
                     "force_quick_gelu": bool(cfg.get("quick_gelu", False)),
                 }
+        elif self.spec.kind == "hf-hub":
+            download_weights(self.spec.text, progress)  # with progress; open_clip finds it cached
         # On the CPU in fp32, weights are mapped and assigned rather than copied (half the
         # peak memory); other devices and precisions take open_clip's usual path.
         lean = self.device == "cpu" and precision in ("fp32", "bf16")

@@ -94,3 +94,28 @@ def test_damaged_weights_say_so_once_and_the_library_stays_browsable(
     finally:
         win.close()
         win.library.close()
+
+
+def test_an_hf_hub_models_weights_download_with_progress_into_open_clips_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    asked: list[tuple[str, str]] = []
+
+    def download(repo_id: str, filename: str, tqdm_class, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append((repo_id, filename))
+        bar = tqdm_class(total=1000)
+        bar.update(1000)
+        return f"/cache/{filename}"
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    seen: list[tuple[int, int]] = []
+
+    got = download_weights("hf-hub:someone/tiny-clip", lambda d, t: seen.append((d, t)))
+
+    assert got == "/cache/open_clip_model.safetensors"  # the name open_clip looks for first
+    assert asked == [("someone/tiny-clip", "open_clip_model.safetensors")]
+    assert seen[-1] == (1000, 1000)
