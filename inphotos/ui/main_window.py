@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
         self.model_service.load()
         if self.library.store.folders():
             self.index.start()
-        self.index_status.set_skipped(len(self.library.store.skipped()))
+        self.index_status.set_skipped(len(self._skipped_rows()))
 
     def bring_to_front(self) -> None:
         """Another launch asked for the window: un-minimise it and raise it."""
@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
         self.index_status.set_running(False)
         self._browse_refresh.stop()
         self._refresh_folders()  # the run is over: folders show "up to date" again
-        self.index_status.set_skipped(len(self.library.store.skipped()))
+        self.index_status.set_skipped(len(self._skipped_rows()))
         changed = report.added or report.updated or report.moved or report.removed
         if changed or report.cancelled:
             self._status(f"Index: {report.summary()}")
@@ -490,12 +490,16 @@ class MainWindow(QMainWindow):
             self.queries.browse()
         self._error(f"Indexing stopped: {message}")
 
-    def show_skipped(self) -> None:
+    def _skipped_rows(self) -> list[tuple[str, str]]:
+        """Bad files on record, plus what the last run could not reach (links, FIFOs, ...)."""
         rows = [(s.path, s.reason) for s in self.library.store.skipped()]
         if self._last_report is not None:
             known = {p for p, _ in rows}
             rows += [(p, r) for p, r in self._last_report.skipped if p not in known]
-        SkippedDialog(rows, self).exec()
+        return rows
+
+    def show_skipped(self) -> None:
+        SkippedDialog(self._skipped_rows(), self).exec()
 
     # ------------------------------------------------------------------ preview and actions
 

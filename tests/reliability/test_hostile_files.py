@@ -265,3 +265,34 @@ def test_a_file_changing_while_it_is_read_is_picked_up_on_the_next_scan(
     assert rec.size == target.stat().st_size
     expected = library.embedder.encode_pixels(decode(target, library.embedder.pixel_spec).pixels[None])[0]
     assert float(np.dot(rec.embedding, expected)) > 0.999
+
+
+def test_the_app_lists_every_skipped_file_with_its_reason(qtbot, window, photos: Path, monkeypatch) -> None:
+    from inphotos.ui import main_window
+
+    (photos / "empty.jpg").write_bytes(b"")
+    (photos / "bomb.png").write_bytes(_png_claiming(100_000, 100_000))
+    os.symlink(photos / "gone.jpg", photos / "dangling.jpg")
+    os.mkfifo(photos / "pipe.jpg")
+    shown: list[list[tuple[str, str]]] = []
+
+    def capture(dialog) -> int:  # type: ignore[no-untyped-def]
+        t = dialog.table
+        shown.append([(t.item(r, 0).text(), t.item(r, 1).text()) for r in range(t.rowCount())])
+        return 0
+
+    monkeypatch.setattr(main_window.SkippedDialog, "exec", capture)
+    with qtbot.waitSignal(window.index.finished, timeout=60_000):
+        window.add_folder(str(photos))
+
+    button = window.index_status.skipped_button
+    assert button.isVisibleTo(window)
+    assert button.text() == "4 files skipped"
+    button.click()
+    reasons = {os.path.basename(p): r for p, r in shown[0]}
+    assert set(reasons) == {"empty.jpg", "bomb.png", "dangling.jpg", "pipe.jpg"}
+    assert "empty" in reasons["empty.jpg"]
+    assert "too many pixels" in reasons["bomb.png"]
+    assert "link" in reasons["dangling.jpg"]
+    assert "not a regular file" in reasons["pipe.jpg"]
+    qtbot.waitUntil(lambda: window.photo_model.rowCount() == 12, timeout=60_000)  # the good ones
