@@ -135,6 +135,7 @@ def test_home_keeps_all_data_under_it_and_photo_folders_are_never_written(
 
     assert run("folders", "add", photos).rc == 0
     assert run("index").rc == 0
+    assert list(run.home.glob("cache/thumbnails/*/*.jpg"))  # (removing the folder deletes them)
     assert run("search", "cat", "--json").rc == 0
     assert run("similar", photos / "img_01.jpg", "--json").rc == 0
     assert run("stats", "--json").rc == 0
@@ -144,7 +145,7 @@ def test_home_keeps_all_data_under_it_and_photo_folders_are_never_written(
     assert list(user_home.iterdir()) == []  # nothing in the platform's usual folders
     assert {p.name for p in run.home.iterdir()} <= {"data", "cache", "config", "logs"}
     assert list(run.home.glob("data/db/*/data.mdb"))
-    assert list(run.home.glob("cache/thumbnails/*/*.jpg"))
+    assert not list(run.home.glob("cache/thumbnails/*/*.jpg"))
 
 
 def test_inphotos_home_environment_variable_is_the_same_as_home(
