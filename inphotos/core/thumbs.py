@@ -7,7 +7,9 @@ thumbnail. The cache lives under the app's cache folder, never beside the photos
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -41,11 +43,18 @@ class ThumbnailCache:
         """Store a thumbnail atomically; returns its file."""
         target = self.path_for(photo_path, mtime_ns, size)
         target.parent.mkdir(parents=True, exist_ok=True)
+        # Encoded in memory, then written by Python: Pillow's own file writer ignores a short
+        # write, so on a disk that fills up mid-file it left a truncated thumbnail behind.
+        encoded = io.BytesIO()
+        image.save(encoded, "JPEG", quality=85)
+        data = encoded.getbuffer()
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".jpg")
         try:
             with os.fdopen(fd, "wb") as f:
-                image.save(f, "JPEG", quality=85)
+                f.write(data)
                 f.flush()
+                if os.fstat(f.fileno()).st_size != len(data):
+                    raise OSError(errno.ENOSPC, "the thumbnail could not be written whole")
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):

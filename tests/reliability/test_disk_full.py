@@ -172,3 +172,18 @@ def test_the_app_says_the_disk_is_full_and_keeps_showing_the_library(
     saved = window.library.store.count()
     assert saved > 0
     qtbot.waitUntil(lambda: window.photo_model.rowCount() == saved, timeout=60_000)
+
+
+def test_a_thumbnail_cut_short_by_a_full_disk_is_never_left_in_the_cache(tmp_path: Path) -> None:
+    from inphotos.core.thumbs import ThumbnailCache
+
+    with _tmpfs(tmp_path / "small-disk", "1m") as disk:
+        cache = ThumbnailCache(disk / "thumbnails")
+        noisy = Image.fromarray(np.random.default_rng(0).integers(0, 255, (240, 320, 3), np.uint8))
+        _fill(disk, leave=4096)  # room for part of one thumbnail: the write is cut short
+
+        with pytest.raises(OSError, match=r"(?i)space|whole"):
+            cache.put("/photos/a.jpg", 1, 2, noisy)
+
+        assert cache.get("/photos/a.jpg", 1, 2) is None
+        assert [p for p in cache.root.rglob("*") if p.is_file()] == []
