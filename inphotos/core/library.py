@@ -74,9 +74,9 @@ class Library:
         self.batch_size = batch_size
         self.workers = workers
         self.db_dir = paths.databases / self.spec.key
-        dims = read_meta(self.db_dir).get("dims") or known_dims(self.spec)
-        if not dims and self.spec.kind == "hf-hub":
-            dims = fetch_hub_dims(self.spec)  # a small file, not the model
+        dims = read_meta(self.db_dir).get("dims")
+        if not dims:  # a new library: from the model's config (for hf-hub, a small download)
+            dims = fetch_hub_dims(self.spec) if self.spec.kind == "hf-hub" else known_dims(self.spec)
         if not dims:
             dims = self.embedder.dims
         self._weights = weights_signature(self.spec)

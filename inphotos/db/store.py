@@ -566,8 +566,7 @@ class PhotoStore:
             q.close()
         keys: list[tuple[str, int, int]] = []
         for i in range(0, len(ids), chunk):
-            keys += [(decode_path(o.path), o.mtime_ns, o.size)
-                     for o in self._photos.get_many(ids[i : i + chunk]) if o is not None]
+            keys += [(r.path, r.mtime_ns, r.size) for r in self.get_photos(ids[i : i + chunk]) if r]
         return keys
 
     @_in_use

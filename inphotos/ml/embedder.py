@@ -27,7 +27,14 @@ from inphotos.ml.fast import (
     short_text_supported,
 )
 from inphotos.ml.hub import cache_first
-from inphotos.ml.models import HF_HUB, ModelDownloadError, ModelError, ModelSpec, parse_spec
+from inphotos.ml.models import (
+    CONFIG_FILE,
+    ModelDownloadError,
+    ModelError,
+    ModelSpec,
+    hub_repo,
+    parse_spec,
+)
 from inphotos.ml.weights import load_weights_lean, weights_loaded_separately
 
 log = logging.getLogger(__name__)
@@ -83,8 +90,8 @@ def _check_spec(spec: ModelSpec) -> None:
         folder = Path(spec.arch[len("local-dir:") :])
         if not folder.is_dir():
             raise ModelError(f"Model folder {folder} does not exist")
-        if not (folder / "open_clip_config.json").is_file():
-            raise ModelError(f"Model folder {folder} has no open_clip_config.json")
+        if not (folder / CONFIG_FILE).is_file():
+            raise ModelError(f"Model folder {folder} has no {CONFIG_FILE}")
         # open_clip loads *.safetensors, *.bin or *.pth and silently starts from random weights
         # when there is none (a glob is always truthy, hence next()).
         if not any(next(folder.glob(pat), None) for pat in ("*.safetensors", "*.bin", "*.pth")):
@@ -110,8 +117,7 @@ def _hub_files(spec: ModelSpec) -> tuple[str, list[str], dict[str, Any]] | None:
 
     if spec.kind == "hf-hub":
         name = oc_pretrained.HF_WEIGHTS_NAME
-        repo = spec.arch[len(HF_HUB) :].strip("/")
-        return repo, [*oc_pretrained._get_safe_alternatives(name), name], {}
+        return hub_repo(spec), [*oc_pretrained._get_safe_alternatives(name), name], {}
     cfg = open_clip.get_pretrained_cfg(spec.arch, spec.pretrained or "")
     hub = cfg.get("hf_hub", "") if cfg else ""
     if not hub:

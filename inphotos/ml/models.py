@@ -114,10 +114,12 @@ def _open_clip_config_dir() -> str | None:
     return os.path.join(next(iter(found.submodule_search_locations)), "model_configs")
 
 
-HUB_CONFIG = "open_clip_config.json"
+#: The file every open_clip model folder and hf-hub repository holds its configuration in.
+CONFIG_FILE = "open_clip_config.json"
 
 
-def _hub_repo(spec: ModelSpec) -> str:
+def hub_repo(spec: ModelSpec) -> str:
+    """The repository of an hf-hub model ("org/name")."""
     return spec.arch[len(HF_HUB) :].strip("/")
 
 
@@ -137,7 +139,7 @@ def fetch_hub_dims(spec: ModelSpec) -> int:
     from huggingface_hub import hf_hub_download
 
     try:
-        hf_hub_download(_hub_repo(spec), HUB_CONFIG)
+        hf_hub_download(hub_repo(spec), CONFIG_FILE)
     except Exception as e:
         raise ModelDownloadError(
             f"Could not download the model {spec.text} ({type(e).__name__}). Check the internet "
@@ -145,7 +147,7 @@ def fetch_hub_dims(spec: ModelSpec) -> int:
         ) from e
     dims = known_dims(spec)
     if not dims:
-        raise ModelError(f"{spec.text} has no usable {HUB_CONFIG}: it is not an open_clip model")
+        raise ModelError(f"{spec.text} has no usable {CONFIG_FILE}: it is not an open_clip model")
     return dims
 
 
@@ -156,7 +158,7 @@ def known_dims(spec: ModelSpec) -> int | None:
 
     try:
         if spec.kind == "local-dir":
-            path = os.path.join(spec.arch[len(LOCAL_DIR) :], "open_clip_config.json")
+            path = os.path.join(spec.arch[len(LOCAL_DIR) :], CONFIG_FILE)
         elif spec.kind == "builtin":
             base = _open_clip_config_dir()
             if base is None:
@@ -165,7 +167,7 @@ def known_dims(spec: ModelSpec) -> int | None:
         else:
             from huggingface_hub import try_to_load_from_cache
 
-            found = try_to_load_from_cache(_hub_repo(spec), HUB_CONFIG)
+            found = try_to_load_from_cache(hub_repo(spec), CONFIG_FILE)
             if not isinstance(found, str):
                 return None
             path = found
@@ -194,7 +196,7 @@ def weights_signature(spec: ModelSpec) -> str:
     h = hashlib.blake2b(digest_size=12)
     try:
         names = sorted(n for n in os.listdir(folder)
-                       if n == "open_clip_config.json" or n.endswith(WEIGHT_SUFFIXES))
+                       if n == CONFIG_FILE or n.endswith(WEIGHT_SUFFIXES))
         for name in names:
             path = os.path.join(folder, name)
             size = os.path.getsize(path)
