@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,3 +58,18 @@ def tree_state(root: Path) -> dict[bytes, tuple[str, int]]:
             state[os.path.relpath(p, broot)] = (digest, st.st_mtime_ns)
     state[b"."] = ("dir", os.lstat(broot).st_mtime_ns)
     return state
+
+
+def reap(proc: subprocess.Popen[Any]) -> None:
+    """Make sure a child process is gone and its pipes closed (after a test, pass or fail)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+def weights_file(model_folder: Path) -> Path:
+    """The weights file in a model folder made by `inphotos.ml.tiny_model`."""
+    return next(p for p in model_folder.iterdir() if p.suffix in (".safetensors", ".bin"))

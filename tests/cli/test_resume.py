@@ -15,7 +15,7 @@ import pytest
 from inphotos.core.library import Library
 from inphotos.paths import HOME_ENV, app_paths
 from tests.conftest import make_photo
-from tests.helpers import CountingEmbedder
+from tests.helpers import CountingEmbedder, reap
 
 PHOTOS = 140
 BATCH = 8
@@ -53,11 +53,7 @@ def test_index_killed_mid_run_resumes_without_loss_or_duplicates(
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stderr is not None:
-            proc.stderr.close()
+        reap(proc)
     assert proc.returncode == -signal.SIGKILL
 
     counter = CountingEmbedder(tiny_embedder)

@@ -13,6 +13,7 @@ import pytest
 
 from inphotos.db.lock import LibraryInUseError, ProcessLock
 from inphotos.db.store import PhotoStore
+from tests.helpers import reap
 
 
 def test_second_lock_is_refused_until_the_first_is_released(tmp_path: Path) -> None:
@@ -52,8 +53,4 @@ def test_the_lock_of_a_killed_process_is_released_by_the_os(tmp_path: Path) -> N
                 assert time.monotonic() < deadline, "the lock outlived the killed process"
                 time.sleep(0.05)
     finally:
-        if holder.poll() is None:
-            holder.kill()
-            holder.wait()
-        if holder.stdout is not None:
-            holder.stdout.close()
+        reap(holder)

@@ -24,6 +24,7 @@ from inphotos.core.imaging import decode
 from inphotos.core.library import Library
 from inphotos.paths import HOME_ENV, AppPaths, app_paths
 from tests.conftest import make_photo
+from tests.helpers import reap
 
 TRIALS = 20
 START_PHOTOS = 160
@@ -83,11 +84,7 @@ def _kill_at_some_point(cmd: list[str], env: dict[str, str], paths: AppPaths, rn
         proc.wait(timeout=60)
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stderr is not None:
-            proc.stderr.close()
+        reap(proc)
     assert running or proc.returncode == 0, f"trial {trial}: indexing failed on its own: {err}"
     return running, where
 

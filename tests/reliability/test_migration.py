@@ -9,6 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from inphotos.core.imaging import decode
@@ -18,7 +19,7 @@ from inphotos.ml.embedder import ClipEmbedder
 from inphotos.ml.models import ModelError
 from inphotos.ml.tiny_model import make_tiny_model
 from inphotos.paths import AppPaths
-from tests.helpers import CountingEmbedder
+from tests.helpers import CountingEmbedder, weights_file
 
 #: What InPhotos 1 (format 1) wrote beside its database: no record of the weights.
 V1_META_KEYS = {"format", "model", "dims", "created_ms", "complete"}
@@ -29,6 +30,19 @@ def _as_format_1(db_dir: Path) -> dict:
     v1 = {k: v for k, v in meta.items() if k in V1_META_KEYS} | {"format": 1}
     (db_dir / META_FILE).write_text(json.dumps(v1, indent=2))
     return v1
+
+
+def _indexed_with_model_folder(
+    home: AppPaths, photos: Path, folder: Path
+) -> tuple[str, CountingEmbedder, dict[str, np.ndarray]]:
+    """`photos` indexed with a new model folder: (its spec, its embedder, the vectors)."""
+    spec = make_tiny_model(folder, seed=1)
+    embedder = CountingEmbedder(ClipEmbedder(spec))
+    with Library(home, model=spec, embedder_factory=lambda: embedder) as lib:
+        lib.add_folder(photos)
+        lib.index()
+        vectors = {r.path: r.embedding for r in lib.store.all_photos(with_embedding=True)}
+    return spec, embedder, vectors
 
 
 def test_a_format_1_index_is_migrated_without_re_embedding(
@@ -78,12 +92,7 @@ def test_replaced_weights_in_a_model_folder_re_embed_the_library_once(
     home: AppPaths, photos: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "my-model"
-    spec = make_tiny_model(folder, seed=1)
-    first = CountingEmbedder(ClipEmbedder(spec))
-    with Library(home, model=spec, embedder_factory=lambda: first) as lib:
-        lib.add_folder(photos)
-        lib.index()
-        old = {r.path: r.embedding for r in lib.store.all_photos(with_embedding=True)}
+    spec, _, old = _indexed_with_model_folder(home, photos, folder)
 
     shutil.rmtree(folder)
     make_tiny_model(folder, seed=2)  # same folder, same name, new weights
@@ -104,12 +113,8 @@ def test_replaced_weights_in_a_model_folder_re_embed_the_library_once(
 
 def test_damaged_weights_put_back_cost_no_re_embedding(home: AppPaths, photos: Path, tmp_path: Path) -> None:
     folder = tmp_path / "my-model"
-    spec = make_tiny_model(folder, seed=1)
-    embedder = CountingEmbedder(ClipEmbedder(spec))
-    with Library(home, model=spec, embedder_factory=lambda: embedder) as lib:
-        lib.add_folder(photos)
-        lib.index()
-    weights = next(p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin"))
+    spec, embedder, _ = _indexed_with_model_folder(home, photos, folder)
+    weights = weights_file(folder)
     good = weights.read_bytes()
     weights.write_bytes(good[: len(good) // 2])  # a copy that broke off half way
 

@@ -14,6 +14,7 @@ from inphotos.ml.embedder import cached_weights, download_weights
 from inphotos.ml.models import ModelDownloadError
 from inphotos.paths import AppPaths
 from tests.conftest import make_photo
+from tests.helpers import weights_file
 from tests.ui.conftest import start_window
 
 WAIT = 60_000
@@ -52,8 +53,7 @@ def broken_model(tmp_path: Path, tiny_model: str) -> tuple[str, Path]:
     """A copy of the tiny model whose weights file is cut short, as after a failed copy."""
     folder = tmp_path / "model"
     shutil.copytree(tiny_model.removeprefix("local-dir:"), folder)
-    weights = next(p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin"))
-    return f"local-dir:{folder}", weights
+    return f"local-dir:{folder}", weights_file(folder)
 
 
 def test_damaged_weights_say_so_once_and_the_library_stays_browsable(
