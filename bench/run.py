@@ -157,8 +157,9 @@ def bench_indexing(spec: str, photos: Path, results: dict[str, Any], runs: int) 
 def scale_library(spec: str, n: int, vectors: ClusteredVectors) -> tuple[Any, float | None]:
     """A library of `n` synthetic photos (built once, then reused); returns it and insert rate."""
     from inphotos.core.library import Library
-    from inphotos.db.store import PhotoRecord, WriteBatch
+    from inphotos.db.store import WriteBatch
     from inphotos.paths import app_paths
+    from inphotos.records import PhotoRecord
 
     paths = app_paths(DATA / f"scale-{n}").ensure()
     lib = Library(paths, spec)
@@ -237,8 +238,9 @@ def bench_scale(spec: str, n: int, results: dict[str, Any], embedder: Any) -> No
 
 def bench_rescan(spec: str, results: dict[str, Any], n: int = 100_000) -> None:
     from inphotos.core.library import Library
-    from inphotos.db.store import PhotoRecord, WriteBatch
+    from inphotos.db.store import WriteBatch
     from inphotos.paths import app_paths
+    from inphotos.records import PhotoRecord
 
     root = DATA / "rescan-files"
     marker = root / ".complete"

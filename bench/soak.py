@@ -150,7 +150,7 @@ def tiny_model() -> str:
 
 def index_phase(lib: Any, every: int, t0: float) -> tuple[Any, list[dict[str, float]]]:
     """Index the library, sampling memory every `every` photos while it runs."""
-    from inphotos.core.indexer import IndexProgress
+    from inphotos.records import IndexProgress
 
     samples = [sample(0, t0)]
     mark = [every]

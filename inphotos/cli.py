@@ -18,6 +18,7 @@ from typing import Any
 
 from inphotos import __version__
 from inphotos.config import Settings
+from inphotos.errors import UserError
 from inphotos.paths import use_home
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class CliError(Exception):
+class CliError(UserError):
     """A one-line error for the user."""
 
 
@@ -171,16 +172,15 @@ def _hits_out(hits: Sequence[Any], as_json: bool) -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from inphotos.core.control import Control
-    from inphotos.core.library import LibraryError
+    from inphotos.core.library import AlreadyInLibraryError
 
     with _library(args) as lib:
         for path in args.paths:
             try:
                 lib.add_folder(path)
                 print(f"Added {os.path.abspath(path)}", file=sys.stderr)
-            except LibraryError as e:
-                if "Already in the library" not in str(e):
-                    raise
+            except AlreadyInLibraryError:
+                pass
         if not lib.store.folders():
             raise CliError("The library has no folders yet: inphotos index PATH")
         control = Control()
@@ -289,16 +289,13 @@ def main(argv: Sequence[str]) -> int:
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:
         reconfigure(errors="surrogateescape")
-    from inphotos.core.library import LibraryError
-    from inphotos.db.lock import LibraryInUseError
-    from inphotos.db.store import StoreError
-    from inphotos.ml.models import ModelError
+    from inphotos.errors import InPhotosError
 
     handlers = {"index": cmd_index, "search": cmd_search, "similar": cmd_similar,
                 "folders": cmd_folders, "stats": cmd_stats}
     try:
         return handlers[args.command](args)
-    except (CliError, LibraryError, ModelError, StoreError, LibraryInUseError) as e:
+    except InPhotosError as e:
         print(f"inphotos: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -30,7 +30,8 @@ from inphotos.core.imaging import (
 from inphotos.core.protocols import Embedder
 from inphotos.core.scanner import FileEntry, walk_images
 from inphotos.core.thumbs import ThumbnailCache
-from inphotos.db.store import PhotoRecord, PhotoStore, SkippedRecord, WriteBatch
+from inphotos.db.store import PhotoStore, WriteBatch
+from inphotos.records import IndexProgress, IndexReport, PhotoRecord, SkippedRecord
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +41,6 @@ WRITE_CHUNK = 1000
 def default_workers() -> int:
     """Decode threads: enough to keep the model fed without starving it of cores."""
     return max(2, min(8, (os.cpu_count() or 2)))
-
-
-@dataclass
-class IndexProgress:
-    """A snapshot for progress bars."""
-
-    phase: str  # "scanning", "embedding", "done"
-    done: int = 0
-    total: int = 0
-    rate: float = 0.0  # photos per second
-    eta_s: float | None = None
-    skipped: int = 0
-    current: str = ""
 
 
 @dataclass
@@ -91,40 +79,6 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not (self.to_embed or self.moves or self.removals or self.stale_skipped)
-
-
-@dataclass
-class IndexReport:
-    """What one run did."""
-
-    added: int = 0
-    updated: int = 0
-    moved: int = 0
-    removed: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    offline: list[str] = field(default_factory=list)
-    cancelled: bool = False
-    elapsed_s: float = 0.0
-    embedded: int = 0
-
-    @property
-    def rate(self) -> float:
-        return self.embedded / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    def summary(self) -> str:
-        parts = [
-            f"{self.added} added",
-            f"{self.updated} updated",
-            f"{self.moved} moved",
-            f"{self.removed} removed",
-            f"{len(self.skipped)} skipped",
-        ]
-        text = ", ".join(parts)
-        if self.offline:
-            text += f"; {len(self.offline)} folder(s) offline"
-        if self.cancelled:
-            text += " (cancelled; the rest continues next time)"
-        return text
 
 
 @dataclass

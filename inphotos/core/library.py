@@ -11,7 +11,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,27 +18,25 @@ import numpy as np
 from inphotos.config import DEFAULT_MODEL
 from inphotos.core.control import Control
 from inphotos.core.imaging import DecodeError, check_regular_file, decode
-from inphotos.core.indexer import Indexer, IndexReport, ProgressFn
+from inphotos.core.indexer import Indexer, ProgressFn
 from inphotos.core.protocols import Embedder
-from inphotos.core.search import Hit, nearest
+from inphotos.core.search import nearest
 from inphotos.core.thumbs import ThumbnailCache
-from inphotos.db.store import FolderRecord, PhotoRecord, PhotoStore, read_meta
+from inphotos.db.store import PhotoStore, read_meta
+from inphotos.errors import UserError
 from inphotos.ml.models import ModelSpec, fetch_hub_dims, known_dims, parse_spec, weights_signature
 from inphotos.paths import AppPaths
+from inphotos.records import FolderInfo, FolderRecord, Hit, IndexReport, PhotoRecord
 
 log = logging.getLogger(__name__)
 
 
-class LibraryError(ValueError):
+class LibraryError(UserError):
     """A request the library refuses; the message is meant for the user."""
 
 
-@dataclass(frozen=True)
-class FolderInfo:
-    path: str
-    online: bool
-    photos: int
-    last_scan_ms: int
+class AlreadyInLibraryError(LibraryError):
+    """The folder, or a folder holding it, is already in the library."""
 
 
 def default_embedder_factory(spec: str, device: str, precision: str) -> Callable[[], Embedder]:
@@ -153,9 +150,9 @@ class Library:
             raise LibraryError(f"No permission to read the folder: {folder}")
         for f in self.store.folders():
             if f.path == folder:
-                raise LibraryError(f"Already in the library: {folder}")
+                raise AlreadyInLibraryError(f"Already in the library: {folder}")
             if _is_within(folder, f.path):
-                raise LibraryError(f"Already in the library as part of {f.path}")
+                raise AlreadyInLibraryError(f"Already in the library as part of {f.path}")
             if _is_within(f.path, folder) and not f.online:
                 # Taking it over now would find none of its photos and forget them all.
                 raise LibraryError(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
 
 import numpy as np
 
-from inphotos.db.store import PhotoRecord, PhotoStore
+from inphotos.db.store import PhotoStore
+from inphotos.records import Hit
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +22,6 @@ OVERSAMPLE = 4
 #: Up to this many photos the graph is searched exhaustively (exact, a few ms); above it,
 #: 200+ candidates give recall@10 of 0.98-0.99 (docs/benchmarks.md).
 EXHAUSTIVE_LIMIT = 3000
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A photo and its cosine similarity to the query (higher is better, at most 1)."""
-
-    photo: PhotoRecord
-    score: float
 
 
 def nearest(

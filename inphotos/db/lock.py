@@ -10,9 +10,9 @@ import os
 import sys
 from pathlib import Path
 
+from inphotos.errors import LibraryInUseError
 
-class LibraryInUseError(RuntimeError):
-    """Another InPhotos process has this library open."""
+__all__ = ["LibraryInUseError", "ProcessLock"]
 
 
 class ProcessLock:

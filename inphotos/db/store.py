@@ -30,6 +30,8 @@ from objectbox import Store
 
 from inphotos.db.entities import Schema, schema_for
 from inphotos.db.lock import ProcessLock
+from inphotos.errors import DiskFullError, NewerFormatError, StoreError
+from inphotos.records import FolderRecord, PhotoRecord, SkippedRecord
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +50,6 @@ try:  # Generated (un)marshalling code: about 4x faster reads of many photos (re
     _obx_experimental.enable_flatbuffers_codegen()
 except Exception:  # pragma: no cover - older objectbox: the generic path works, only slower
     log.info("ObjectBox code generation unavailable; using the generic marshaller")
-
-
-class StoreError(RuntimeError):
-    """The database cannot be opened or used; the message is meant for the user."""
-
-
-class DiskFullError(StoreError):
-    """A write failed for lack of space; nothing of it was saved and the database is intact."""
 
 
 class _WriteTx:
@@ -99,42 +93,6 @@ def decode_path(stored: str) -> str:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
-
-
-@dataclass(slots=True)
-class PhotoRecord:
-    """One indexed photo. `embedding` is None when it was not read."""
-
-    path: str
-    folder: str
-    size: int
-    mtime_ns: int
-    fingerprint: str = ""
-    width: int = 0
-    height: int = 0
-    taken_ms: int = 0
-    indexed_ms: int = 0
-    embedding: np.ndarray | None = None
-    id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class FolderRecord:
-    path: str
-    added_ms: int
-    last_scan_ms: int
-    online: bool
-    id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class SkippedRecord:
-    path: str
-    folder: str
-    size: int
-    mtime_ns: int
-    reason: str
-    id: int = 0
 
 
 @dataclass
@@ -275,7 +233,7 @@ class PhotoStore:
                     f"but the model gives {dims}."
                 )
             if int(meta.get("format", FORMAT_VERSION)) > FORMAT_VERSION:
-                raise StoreError(
+                raise NewerFormatError(
                     f"The database in {directory} was written by a newer InPhotos; update the app."
                 )
             self.schema: Schema = schema_for(dims, str(directory.resolve()))

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from inphotos.core.imaging import PixelSpec
+from inphotos.errors import DownloadError, ModelError
 from inphotos.ml.fast import (
     COMPILE_MIN_PHOTOS_COLD,
     COMPILE_MIN_PHOTOS_WARM,
@@ -29,8 +30,6 @@ from inphotos.ml.fast import (
 from inphotos.ml.hub import cache_first
 from inphotos.ml.models import (
     CONFIG_FILE,
-    ModelDownloadError,
-    ModelError,
     ModelSpec,
     hub_repo,
     parse_spec,
@@ -152,7 +151,7 @@ def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str 
     there is nothing to download (local-dir, or weights open_clip fetches by URL).
 
     Raises:
-        ModelDownloadError: offline, blocked or interrupted.
+        DownloadError: offline, blocked or interrupted.
     """
     spec = parse_spec(spec_text)
     if spec.kind == "local-dir":
@@ -185,7 +184,7 @@ def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str 
             return str(hf_hub_download(model_id, name, tqdm_class=_Progress))
         except Exception as e:  # try the next alternative, report the last failure
             last = e
-    raise ModelDownloadError(
+    raise DownloadError(
         f"Could not download the model {spec.text} ({type(last).__name__}). {_OFFLINE_HINT}"
     ) from last
 
@@ -274,7 +273,7 @@ class ClipEmbedder:
             ) from e
         except Exception as e:
             if self.spec.kind != "local-dir" and _is_network_error(e):
-                raise ModelDownloadError(
+                raise DownloadError(
                     f"Could not download the model {self.spec.text}. {_OFFLINE_HINT}"
                 ) from e
             raise ModelError(

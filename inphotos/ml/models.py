@@ -12,16 +12,12 @@ import os
 import re
 from dataclasses import dataclass
 
+from inphotos.errors import DownloadError, ModelError
+
 LOCAL_DIR = "local-dir:"
 HF_HUB = "hf-hub:"
 
 
-class ModelError(RuntimeError):
-    """The model cannot be used; the message is meant for the user."""
-
-
-class ModelDownloadError(ModelError):
-    """The weights could not be downloaded (offline, blocked, interrupted)."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +126,7 @@ def fetch_hub_dims(spec: ModelSpec) -> int:
     weights download in the background.
 
     Raises:
-        ModelDownloadError: offline, or no such repository.
+        DownloadError: offline, or no such repository.
         ModelError: the repository holds no open_clip model.
     """
     dims = known_dims(spec)
@@ -141,7 +137,7 @@ def fetch_hub_dims(spec: ModelSpec) -> int:
     try:
         hf_hub_download(hub_repo(spec), CONFIG_FILE)
     except Exception as e:
-        raise ModelDownloadError(
+        raise DownloadError(
             f"Could not download the model {spec.text} ({type(e).__name__}). Check the internet "
             "connection and the model's name."
         ) from e

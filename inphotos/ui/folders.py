@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from inphotos.core.library import FolderInfo
+from inphotos.records import FolderInfo
 
 
 class FoldersPanel(QWidget):

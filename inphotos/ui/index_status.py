@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QToolButton, QWidget
 
-from inphotos.core.indexer import IndexProgress
+from inphotos.records import IndexProgress
 
 
 def format_eta(seconds: float | None) -> str:

@@ -38,10 +38,9 @@ from PyQt6.QtWidgets import (
 from inphotos import APP_NAME, __version__
 from inphotos.config import Settings
 from inphotos.core.imaging import is_image_name
-from inphotos.core.indexer import IndexProgress, IndexReport
 from inphotos.core.library import Library, LibraryError
-from inphotos.db.store import PhotoRecord
 from inphotos.paths import AppPaths
+from inphotos.records import IndexProgress, IndexReport, PhotoRecord
 from inphotos.ui import desktop, photo_actions
 from inphotos.ui.dialogs import SettingsDialog, SkippedDialog
 from inphotos.ui.empty_state import EmptyState

@@ -14,11 +14,11 @@ from PyQt6.QtCore import QObject
 from PyQt6.QtWidgets import QMessageBox
 
 from inphotos import APP_NAME
-from inphotos.core.indexer import IndexProgress, IndexReport
 from inphotos.core.library import Library, LibraryError
 from inphotos.db.lock import LibraryInUseError
 from inphotos.db.store import StoreError
 from inphotos.ml.models import ModelError, parse_spec
+from inphotos.records import IndexProgress, IndexReport
 from inphotos.workers.indexing import IndexService
 from inphotos.workers.queries import ModelService
 

@@ -10,7 +10,7 @@ from PyQt6.QtGui import QAction, QGuiApplication, QImage
 from PyQt6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from inphotos.core.imaging import DecodeError, load_preview
-from inphotos.db.store import PhotoRecord
+from inphotos.records import PhotoRecord
 from inphotos.ui import desktop
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Any
 from PyQt6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
 
-from inphotos.db.store import PhotoRecord
+from inphotos.records import PhotoRecord
 
 log = logging.getLogger(__name__)
 

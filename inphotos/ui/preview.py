@@ -9,7 +9,7 @@ from PyQt6.QtCore import QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
 from PyQt6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from inphotos.db.store import PhotoRecord
+from inphotos.records import PhotoRecord
 
 
 def describe(photo: PhotoRecord) -> str:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from inphotos.core.control import Control
-from inphotos.core.indexer import IndexProgress, IndexReport
 from inphotos.core.library import Library
 from inphotos.ml.models import ModelError
+from inphotos.records import IndexProgress, IndexReport
 from inphotos.workers.runner import Runner
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,7 @@ from PyQt6.QtGui import QImage
 
 from inphotos.core.imaging import load_preview
 from inphotos.core.library import Library
-from inphotos.core.search import Hit
-from inphotos.db.store import PhotoRecord
+from inphotos.records import Hit, PhotoRecord
 from inphotos.workers.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -173,8 +172,8 @@ class ModelService(QObject):
         self.model_ready.emit(str(result))
 
     def _on_failed(self, kind: str, generation: int, error: object) -> None:
-        from inphotos.ml.models import ModelDownloadError
+        from inphotos.errors import DownloadError
 
         self.loading = False
         log.error("Model failed to load: %s", error)
-        self.model_failed.emit(str(error), isinstance(error, ModelDownloadError))
+        self.model_failed.emit(str(error), isinstance(error, DownloadError))

@@ -10,7 +10,7 @@ from PyQt6.QtGui import QImage
 
 from inphotos.core.imaging import DecodeError
 from inphotos.core.thumbs import ThumbnailCache
-from inphotos.db.store import PhotoRecord
+from inphotos.records import PhotoRecord
 from inphotos.workers.runner import Runner
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from inphotos.core.control import Control
 from inphotos.core.imaging import decode
-from inphotos.core.indexer import IndexProgress
+from inphotos.records import IndexProgress
 from tests.conftest import make_photo
 from tests.helpers import CountingEmbedder, tree_state
 

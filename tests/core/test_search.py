@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from inphotos.core.library import LibraryError
-from inphotos.core.search import Hit, exact_nearest, nearest
-from inphotos.db.store import PhotoRecord, PhotoStore, WriteBatch
+from inphotos.core.search import exact_nearest, nearest
+from inphotos.db.store import PhotoStore, WriteBatch
+from inphotos.records import Hit, PhotoRecord
 
 DIMS = 32
 N = 2000

@@ -9,16 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inphotos.db.store import (
-    META_FILE,
-    PhotoRecord,
-    PhotoStore,
-    SkippedRecord,
-    StoreError,
-    WriteBatch,
-    decode_path,
-    encode_path,
-)
+from inphotos.db.store import META_FILE, PhotoStore, StoreError, WriteBatch, decode_path, encode_path
+from inphotos.records import PhotoRecord, SkippedRecord
 
 DIMS = 8
 

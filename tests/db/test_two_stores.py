@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inphotos.db.store import PhotoRecord, PhotoStore, StoreError, WriteBatch
+from inphotos.db.store import PhotoStore, StoreError, WriteBatch
+from inphotos.records import PhotoRecord
 
 
 def _put(store: PhotoStore, prefix: str, n: int, seed: int) -> None:

@@ -8,7 +8,8 @@ import numpy as np
 import objectbox
 import pytest
 
-from inphotos.db.store import PhotoRecord, PhotoStore, StoreError, WriteBatch
+from inphotos.db.store import PhotoStore, StoreError, WriteBatch
+from inphotos.records import PhotoRecord
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

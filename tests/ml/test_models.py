@@ -118,7 +118,8 @@ def test_an_unreachable_hf_hub_model_is_a_download_error(
 ) -> None:
     import huggingface_hub
 
-    from inphotos.ml.models import ModelDownloadError, fetch_hub_dims
+    from inphotos.errors import DownloadError
+    from inphotos.ml.models import fetch_hub_dims
 
     _hub_cache(tmp_path, monkeypatch)
 
@@ -126,5 +127,5 @@ def test_an_unreachable_hf_hub_model_is_a_download_error(
         raise ConnectionError("no route to host")
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", offline)
-    with pytest.raises(ModelDownloadError, match="internet connection"):
+    with pytest.raises(DownloadError, match="internet connection"):
         fetch_hub_dims(parse_spec("hf-hub:someone/tiny-clip"))

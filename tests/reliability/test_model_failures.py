@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from inphotos.core.library import Library
+from inphotos.errors import DownloadError
 from inphotos.ml.embedder import cached_weights, download_weights
-from inphotos.ml.models import ModelDownloadError
 from inphotos.paths import AppPaths
 from tests.conftest import make_photo
 from tests.helpers import weights_file
@@ -41,7 +41,7 @@ def test_an_interrupted_download_is_a_clear_error_and_its_partial_file_is_never_
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", drops_half_way)
     seen: list[tuple[int, int]] = []
 
-    with pytest.raises(ModelDownloadError, match=r"Could not download the model.*internet connection"):
+    with pytest.raises(DownloadError, match=r"Could not download the model.*internet connection"):
         download_weights(SPEC, lambda done, total: seen.append((done, total)))
 
     assert seen[-1] == (250_000_000, 600_000_000)  # the user saw it progress

@@ -8,7 +8,7 @@ import pytest
 
 from inphotos.config import Settings
 from inphotos.core.library import Library
-from inphotos.ml.models import ModelDownloadError
+from inphotos.errors import DownloadError
 from tests.ui.conftest import start_window
 
 WAIT = 60_000
@@ -24,7 +24,7 @@ def test_offline_first_start_explains_and_keeps_browsing(
         lib.index()
 
     def offline():
-        raise ModelDownloadError("Could not download the model. Check the internet connection.")
+        raise DownloadError("Could not download the model. Check the internet connection.")
 
     library = Library(home, model=tiny_model, embedder_factory=offline)
     win = start_window(qtbot, home, library)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QImage
 
-from inphotos.db.store import PhotoRecord
+from inphotos.records import PhotoRecord
 from inphotos.ui.photo_model import IdRole, PathRole, PhotoModel, ScoreRole
 
 
