@@ -15,10 +15,9 @@ from pathlib import Path
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
+from inphotos.app import open_window
 from inphotos.config import Settings
-from inphotos.core.library import Library
 from inphotos.paths import app_paths
-from inphotos.ui.main_window import MainWindow
 
 
 def main() -> int:
@@ -28,10 +27,10 @@ def main() -> int:
     app.setApplicationName("InPhotos")
     paths = app_paths(tempfile.mkdtemp(prefix="inphotos-shots-")).ensure()
     settings = Settings(model=model, thumbnail_size=180)
-    win = MainWindow(paths, settings, Library(paths, model))
+    win = open_window(paths, settings)
     win.resize(1400, 860)
     win.show()
-    win.start()
+    win.session.open(model)
     steps: list[tuple[int, object]] = []
 
     def shot(name: str) -> None:
@@ -46,15 +45,15 @@ def main() -> int:
     later(2500, lambda: shot("indexing"))
 
     def when_indexed() -> None:
-        if win.index.running:
+        if win.session.index.running:
             QTimer.singleShot(300, when_indexed)
             return
         win.search.setText("elephants walking in the savanna")
         win.search.force()
         QTimer.singleShot(2500, lambda: (win.scores_action.setChecked(True), win._toggle_scores(),
                                          shot("search")))
-        QTimer.singleShot(3500, lambda: win.open_preview(2))
-        QTimer.singleShot(6000, lambda: (win._preview.grab().save(str(out / "preview.png")),
+        QTimer.singleShot(3500, lambda: win.preview.open(2))
+        QTimer.singleShot(6000, lambda: (win.preview.dialog.grab().save(str(out / "preview.png")),
                                          print("saved preview"), win.close(), app.quit()))
 
     later(1000, when_indexed)

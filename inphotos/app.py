@@ -64,11 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.device:
         settings.device = args.device
     window = open_window(paths, settings)
-    if window is None:
-        instance_lock.release()
-        return 1
-    window.show()
-    window.start()
+    window.show()  # first: the library opens (and the model loads) in the background
+    window.session.open_failed.connect(lambda _: app.exit(1))  # after the window said why
+    window.session.open(settings.model)
     server = InstanceServer(doorbell, window)
     server.show_requested.connect(window.bring_to_front)
     if os.environ.get("INPHOTOS_STARTUP_PROBE"):  # `make bench`: time to a shown window, then quit
@@ -76,7 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         QTimer.singleShot(0, lambda: (print("window-shown", flush=True), window.close()))  # noqa: T201
     code = app.exec()
-    window.library.close()
     instance_lock.release()
     return int(code)
 
@@ -88,28 +85,25 @@ def already_running_message(window_shown: bool) -> str:
             f"window at a time. {where}")
 
 
-def open_window(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]
-    """Open the library and build the main window; None (after telling the user) on failure."""
-    from PyQt6.QtWidgets import QMessageBox
+def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]
+    """Opens a model's library with the current settings (called on a worker thread)."""
+    from inphotos.core.library import Library
 
-    from inphotos.core.library import Library, LibraryError
-    from inphotos.db.lock import LibraryInUseError
-    from inphotos.db.store import StoreError
-    from inphotos.ml.models import ModelError
-    from inphotos.ui.main_window import MainWindow
-
-    try:
-        library = Library(
-            paths, settings.model, device=settings.device, precision=settings.precision,
+    def open_library(model: str) -> Library:
+        return Library(
+            paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,
         )
-    except LibraryInUseError as e:
-        QMessageBox.information(None, APP_NAME, str(e))
-        return None
-    except (LibraryError, ModelError, StoreError) as e:
-        QMessageBox.critical(None, APP_NAME, f"Cannot open the photo library:\n{e}")
-        return None
-    return MainWindow(paths, settings, library)
+
+    return open_library
+
+
+def open_window(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]
+    """The main window over a session whose library is not open yet (`session.open` does it)."""
+    from inphotos.ui.main_window import MainWindow
+    from inphotos.workers.session import LibrarySession
+
+    return MainWindow(paths, settings, LibrarySession(library_opener(paths, settings)))
 
 
 def install_crash_handler(log_file: object) -> None:

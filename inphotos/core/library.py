@@ -123,6 +123,16 @@ class Library:
                             complete=False)
         self._weights_changed = False
 
+    def use_model_options(self, device: str, precision: str) -> None:
+        """Run the same model elsewhere or at another precision: it loads again on next use.
+
+        The database stays open: the vectors do not depend on where the model runs.
+        """
+        with self._embedder_lock:
+            self.device = device
+            self._factory = default_embedder_factory(self.spec.text, device, precision)
+            self._embedder = None
+
     @property
     def embedder_loaded(self) -> bool:
         return self._embedder is not None

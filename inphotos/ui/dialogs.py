@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
@@ -25,8 +26,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from inphotos import APP_NAME, __version__
 from inphotos.config import Settings
-from inphotos.ml.models import RECOMMENDED, ModelError, parse_spec
+from inphotos.paths import AppPaths
+from inphotos.workers.catalog import RECOMMENDED, model_spec_problem
 
 CUSTOM = "__custom__"
 
@@ -126,10 +129,9 @@ class SettingsDialog(QDialog):
         return self.custom_edit.text().strip() if spec == CUSTOM else str(spec)
 
     def accept(self) -> None:
-        try:
-            parse_spec(self.model_spec())
-        except ModelError as e:
-            QMessageBox.warning(self, "Settings", str(e))
+        problem = model_spec_problem(self.model_spec())
+        if problem is not None:
+            QMessageBox.warning(self, "Settings", problem)
             return
         super().accept()
 
@@ -173,3 +175,16 @@ class SkippedDialog(QDialog):
         ))
         layout.addWidget(table)
         layout.addWidget(buttons)
+
+
+def show_about(parent: QWidget, stats: Mapping[str, Any], model_text: str, paths: AppPaths) -> None:
+    """The About box: version, the model, what is in the library and where its data lives."""
+    QMessageBox.about(
+        parent, f"About {APP_NAME}",
+        f"<h3>{APP_NAME} {__version__}</h3>"
+        "<p>Private, fully local semantic photo search.</p>"
+        f"<p>{model_text}<br>"
+        f"Library: {stats['photos']:,} photos in {stats['folders']} folders<br>"
+        f"Index size: {stats['database_bytes'] / 1e6:.1f} MB<br>"
+        f"Data: {paths.data}<br>Logs: {paths.logs}</p>",
+    )

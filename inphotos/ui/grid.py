@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QModelIndex, QSize, Qt, pyqtSignal
+from PyQt6.QtCore import QModelIndex, QPoint, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QKeyEvent, QWheelEvent
 from PyQt6.QtWidgets import QAbstractItemView, QListView, QWidget
 
+from inphotos.records import PhotoRecord
 from inphotos.ui.delegate import PADDING, ThumbnailDelegate
 from inphotos.ui.photo_model import PhotoModel
 
@@ -58,6 +59,20 @@ class PhotoGrid(QListView):
 
     def selected_rows(self) -> list[int]:
         return sorted(i.row() for i in self.selectedIndexes())
+
+    def photos_at(self, pos: QPoint) -> list[PhotoRecord]:
+        """For a right-click at `pos`: the photo there first, then the rest of the selection.
+
+        A click outside the selection selects just the photo clicked, as file managers do.
+        """
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return []
+        if not self.selectionModel().isSelected(index):  # type: ignore[union-attr]
+            self.setCurrentIndex(index)
+        rows = [r for r in self.selected_rows() if r != index.row()]
+        photos = (self.photo_model.photo(r) for r in [index.row(), *rows])
+        return [p for p in photos if p is not None]
 
     def current_row(self) -> int:
         idx: QModelIndex = self.currentIndex()

@@ -1,4 +1,8 @@
-"""What can be done to photos from the grid: the right-click menu and its actions."""
+"""What can be done to photos from the grid: the right-click menu and its actions.
+
+Nothing here reads or decodes a file on the GUI thread: "Copy image" asks the query service
+to decode the photo, and the clipboard is filled when the image arrives.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 
-from PyQt6.QtGui import QAction, QGuiApplication, QImage
+from PyQt6.QtGui import QAction, QGuiApplication
 from PyQt6.QtWidgets import QMenu, QMessageBox, QWidget
 
-from inphotos.core.imaging import DecodeError, load_preview
+from inphotos import APP_NAME
 from inphotos.records import PhotoRecord
 from inphotos.ui import desktop
 
@@ -21,6 +25,8 @@ def build_menu(
     photos: Sequence[PhotoRecord],
     find_similar: Callable[[Sequence[PhotoRecord]], None],
     preview: Callable[[PhotoRecord], None],
+    copy_image: Callable[[PhotoRecord], None],
+    status: Callable[[str], None],
 ) -> QMenu:
     """The context menu for the selected photos (the first one is the one clicked)."""
     menu = QMenu(parent)
@@ -34,8 +40,8 @@ def build_menu(
         ("Preview", lambda: preview(first)),
         ("Open", lambda: _open(parent, first.path)),
         ("Show in folder", lambda: _show(parent, first.path)),
-        ("Copy path", lambda: copy_paths(photos)),
-        ("Copy image", lambda: copy_image(parent, first.path)),
+        ("Copy path", lambda: _copy_paths(photos, status)),
+        ("Copy image", lambda: copy_image(first)),
     ):
         action = QAction(text, menu)
         action.triggered.connect(fn)
@@ -46,34 +52,22 @@ def build_menu(
 def _missing(parent: QWidget, path: str) -> bool:
     if os.path.exists(path):
         return False
-    QMessageBox.information(parent, "InPhotos", f"The file is no longer there:\n{path}")
+    QMessageBox.information(parent, APP_NAME, f"The file is no longer there:\n{path}")
     return True
 
 
 def _open(parent: QWidget, path: str) -> None:
     if not _missing(parent, path) and not desktop.open_file(path):
-        QMessageBox.information(parent, "InPhotos", f"No application could open:\n{path}")
+        QMessageBox.information(parent, APP_NAME, f"No application could open:\n{path}")
 
 
 def _show(parent: QWidget, path: str) -> None:
-    if not _missing(parent, path):
-        desktop.show_in_folder(path)
+    if not _missing(parent, path) and not desktop.show_in_folder(path):
+        QMessageBox.information(parent, APP_NAME, f"No file manager could show:\n{path}")
 
 
-def copy_paths(photos: Sequence[PhotoRecord]) -> None:
+def _copy_paths(photos: Sequence[PhotoRecord], status: Callable[[str], None]) -> None:
     clipboard = QGuiApplication.clipboard()
     if clipboard is not None:
         clipboard.setText("\n".join(p.path for p in photos))
-
-
-def copy_image(parent: QWidget, path: str) -> None:
-    try:
-        rgb = load_preview(path, 4096)
-    except DecodeError as e:
-        QMessageBox.information(parent, "InPhotos", f"Cannot copy the image: {e}")
-        return
-    data = rgb.tobytes("raw", "RGB")
-    image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()
-    clipboard = QGuiApplication.clipboard()
-    if clipboard is not None:
-        clipboard.setImage(image)
+        status("Path copied" if len(photos) == 1 else f"{len(photos)} paths copied")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from datetime import UTC, datetime
 
@@ -14,18 +15,14 @@ from inphotos.records import PhotoRecord
 
 def describe(photo: PhotoRecord) -> str:
     """File name, date taken, dimensions and folder, for the preview's caption."""
-    parts = [f"<b>{_escape(os.path.basename(photo.path))}</b>"]
+    parts = [f"<b>{html.escape(os.path.basename(photo.path))}</b>"]
     if photo.taken_ms:
         taken = datetime.fromtimestamp(photo.taken_ms / 1000, tz=UTC)
         parts.append(taken.strftime("%d %b %Y, %H:%M"))
     if photo.width and photo.height:
         parts.append(f"{photo.width} × {photo.height}")
-    parts.append(_escape(os.path.dirname(photo.path)))
+    parts.append(html.escape(os.path.dirname(photo.path)))
     return " &nbsp;·&nbsp; ".join(parts)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class PreviewDialog(QDialog):

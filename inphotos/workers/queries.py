@@ -11,24 +11,34 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, cast
 
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QImage
 
-from inphotos.core.imaging import load_preview
+from inphotos.core.imaging import DecodeError, load_preview
 from inphotos.core.library import Library
+from inphotos.errors import InPhotosError
 from inphotos.records import Hit, PhotoRecord
 from inphotos.workers.runner import Runner
 
 log = logging.getLogger(__name__)
 
 
+class ResultKind(StrEnum):
+    """What a set of results answers."""
+
+    BROWSE = "browse"  # the whole library, newest first
+    TEXT = "text"  # a description typed in the search bar
+    SIMILAR = "similar"  # photos like one or more photos, or an image file
+
+
 @dataclass(frozen=True)
 class Results:
     """What the grid shows: photos with scores (None when browsing)."""
 
-    kind: str  # "browse", "text", "similar"
+    kind: ResultKind
     query: str
     photos: list[PhotoRecord]
     scores: list[float] | None
@@ -41,9 +51,11 @@ class QueryService(QObject):
     results_ready = pyqtSignal(object)  # Results
     query_failed = pyqtSignal(str)
     preview_ready = pyqtSignal(int, QImage)  # photo id, image
-    preview_failed = pyqtSignal(int, str)
+    preview_failed = pyqtSignal(int, str)  # photo id, why it cannot be shown
+    image_copied = pyqtSignal(QImage)  # a photo decoded for the clipboard
+    copy_failed = pyqtSignal(str)
 
-    def __init__(self, library: Library, limit: int = 500, parent: QObject | None = None) -> None:
+    def __init__(self, library: Library | None, limit: int = 500, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.limit = limit
@@ -52,9 +64,22 @@ class QueryService(QObject):
         self._runner.failed.connect(self._on_failed)
         self._preview_runner = Runner(1, "inphotos-preview", self)
         self._preview_runner.finished.connect(self._on_preview)
+        self._preview_runner.failed.connect(self._on_preview_failed)
         self._generation = 0
 
-    def _submit(self, kind: str, query: str, fn: Callable[[], tuple[list[Any], list[float] | None]]) -> int:
+    def set_library(self, library: Library) -> None:
+        """Answer from `library` from now on; answers still on their way are dropped."""
+        self.library = library
+        self._generation += 1
+        self._runner.clear()
+
+    @property
+    def _lib(self) -> Library:
+        assert self.library is not None, "no library is open yet"
+        return self.library
+
+    def _submit(self, kind: ResultKind, query: str,
+                fn: Callable[[], tuple[list[Any], list[float] | None]]) -> int:
         self._generation += 1
         self._runner.clear()  # a newer request replaces any that has not started
 
@@ -67,7 +92,7 @@ class QueryService(QObject):
         return self._generation
 
     def browse(self) -> int:
-        lib = self.library
+        lib = self._lib
 
         def run() -> tuple[list[Any], None]:
             ids = lib.browse_ids()
@@ -76,9 +101,9 @@ class QueryService(QObject):
                 photos.extend(p for p in lib.photos(ids[i : i + 5000]) if p is not None)
             return photos, None
 
-        return self._submit("browse", "", run)
+        return self._submit(ResultKind.BROWSE, "", run)
 
-    def _ranked(self, kind: str, label: str, search: Callable[[], list[Hit]]) -> int:
+    def _ranked(self, kind: ResultKind, label: str, search: Callable[[], list[Hit]]) -> int:
         def run() -> tuple[list[Any], list[float]]:
             hits = search()
             return [h.photo for h in hits], [h.score for h in hits]
@@ -86,28 +111,26 @@ class QueryService(QObject):
         return self._submit(kind, label, run)
 
     def search_text(self, text: str) -> int:
-        lib, k = self.library, self.limit
-        return self._ranked("text", text, lambda: lib.search_text(text, k=k))
+        lib, k = self._lib, self.limit
+        return self._ranked(ResultKind.TEXT, text, lambda: lib.search_text(text, k=k))
 
     def similar_to_photos(self, ids: Sequence[int], label: str) -> int:
-        lib, k, chosen = self.library, self.limit, list(ids)
-        return self._ranked("similar", label, lambda: lib.similar_to_photos(chosen, k=k))
+        lib, k, chosen = self._lib, self.limit, list(ids)
+        return self._ranked(ResultKind.SIMILAR, label, lambda: lib.similar_to_photos(chosen, k=k))
 
-    def similar_to_file(self, path: str) -> int:
-        lib, k = self.library, self.limit
-        return self._ranked("similar", path, lambda: lib.similar_to_file(path, k=k))
+    def similar_to_file(self, path: str, label: str = "") -> int:
+        lib, k = self._lib, self.limit
+        return self._ranked(ResultKind.SIMILAR, label or path, lambda: lib.similar_to_file(path, k=k))
 
     def preview(self, photo: PhotoRecord, max_side: int) -> None:
         """Decode a photo at screen size, upright, off the GUI thread."""
         self._preview_runner.clear()
 
-        def run() -> tuple[int, QImage]:
-            rgb = load_preview(photo.path, max_side)
-            data = rgb.tobytes("raw", "RGB")
-            image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
-            return photo.id, image.copy()  # copy: the QImage must own its pixels
+        self._preview_runner.submit("preview", photo.id, lambda: (photo.id, _decode(photo.path, max_side)))
 
-        self._preview_runner.submit("preview", photo.id, run)
+    def copy_image(self, photo: PhotoRecord, max_side: int = 4096) -> None:
+        """Decode a photo for the clipboard, off the GUI thread."""
+        self._preview_runner.submit("copy", photo.id, lambda: (photo.id, _decode(photo.path, max_side)))
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         a = self._runner.shutdown(timeout_ms)
@@ -124,7 +147,27 @@ class QueryService(QObject):
 
     def _on_preview(self, kind: str, generation: int, result: object) -> None:
         photo_id, image = cast("tuple[int, QImage]", result)
-        self.preview_ready.emit(photo_id, image)
+        if kind == "copy":
+            self.image_copied.emit(image)
+        else:
+            self.preview_ready.emit(photo_id, image)
+
+    def _on_preview_failed(self, kind: str, generation: int, error: object) -> None:
+        if kind == "copy":
+            self.copy_failed.emit(f"Cannot copy the image: {error}")
+        else:
+            self.preview_failed.emit(generation, str(error))
+
+
+def _decode(path: str, max_side: int) -> QImage:
+    """A photo as an upright QImage no larger than `max_side` (on a worker thread)."""
+    try:
+        rgb = load_preview(path, max_side)
+    except DecodeError as e:
+        raise InPhotosError(str(e)) from e
+    data = rgb.tobytes("raw", "RGB")
+    image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
+    return image.copy()  # copy: the QImage must own its pixels
 
 
 class ModelService(QObject):
@@ -132,18 +175,25 @@ class ModelService(QObject):
 
     download_progress = pyqtSignal(int, int)  # bytes done, total
     model_ready = pyqtSignal(str)  # description
-    model_failed = pyqtSignal(str, bool)  # message, whether it was a download problem
+    model_failed = pyqtSignal(object)  # the exception
 
-    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+    def __init__(self, library: Library | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self._runner = Runner(1, "inphotos-model", self)
         self._runner.finished.connect(self._on_finished)
         self._runner.failed.connect(self._on_failed)
         self.loading = False
+        self._generation = 0
+
+    def set_library(self, library: Library) -> None:
+        """Load `library`'s model from now on; a load still running for the previous one is ignored."""
+        self.library = library
+        self._generation += 1
+        self.loading = False
 
     def load(self) -> None:
-        if self.loading:
+        if self.loading or self.library is None:
             return
         self.loading = True
         lib = self.library
@@ -162,18 +212,18 @@ class ModelService(QObject):
             emb = lib.embedder
             return f"{emb.name} on {getattr(emb, 'device', 'cpu')}"
 
-        self._runner.submit("model", 0, run)
+        self._runner.submit("model", self._generation, run)
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         return self._runner.shutdown(timeout_ms)
 
     def _on_finished(self, kind: str, generation: int, result: object) -> None:
-        self.loading = False
-        self.model_ready.emit(str(result))
+        if generation == self._generation:
+            self.loading = False
+            self.model_ready.emit(str(result))
 
     def _on_failed(self, kind: str, generation: int, error: object) -> None:
-        from inphotos.errors import DownloadError
-
-        self.loading = False
-        log.error("Model failed to load: %s", error)
-        self.model_failed.emit(str(error), isinstance(error, DownloadError))
+        if generation == self._generation:
+            self.loading = False
+            log.error("Model failed to load: %s", error)
+            self.model_failed.emit(error)

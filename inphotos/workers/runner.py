@@ -2,15 +2,22 @@
 
 Each job carries a kind and a generation number; the receiver drops results of a generation it
 no longer wants (calibre and TagStudio do the same for their grids).
+
+A job that fails with an `InPhotosError` is an expected failure: the receiver says it to the
+user. Anything else is a bug: it is logged with its traceback and handed to `sys.excepthook`
+on the GUI thread (the app's crash dialog), besides reaching the receiver so it can tidy up.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+
+from inphotos.errors import InPhotosError
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +27,7 @@ class Runner(QObject):
 
     finished = pyqtSignal(str, int, object)  # kind, generation, result
     failed = pyqtSignal(str, int, object)  # kind, generation, exception
+    _bug = pyqtSignal(object)  # an unexpected exception, to re-raise on the GUI thread
 
     def __init__(self, threads: int, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -27,6 +35,7 @@ class Runner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self.pool.setObjectName(name)
+        self._bug.connect(_report_bug)
 
     def submit(self, kind: str, generation: int, fn: Callable[[], Any]) -> None:
         self.pool.start(_Job(self, kind, generation, fn))
@@ -52,8 +61,17 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self._fn()
-        except Exception as e:  # reported to the GUI, which decides how to show it
-            log.debug("%s job %s failed", self._runner.name, self._kind, exc_info=True)
+        except InPhotosError as e:  # expected: the receiver tells the user
+            log.info("%s job %s failed: %s", self._runner.name, self._kind, e)
             self._runner.failed.emit(self._kind, self._generation, e)
+        except Exception as e:
+            log.error("%s job %s failed", self._runner.name, self._kind, exc_info=True)
+            self._runner.failed.emit(self._kind, self._generation, e)
+            self._runner._bug.emit(e)
         else:
             self._runner.finished.emit(self._kind, self._generation, result)
+
+
+def _report_bug(error: BaseException) -> None:
+    """On the GUI thread: a bug in a background job reaches the crash dialog."""
+    sys.excepthook(type(error), error, error.__traceback__)

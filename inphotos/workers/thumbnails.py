@@ -22,7 +22,8 @@ class ThumbnailLoader(QObject):
     thumbnail_ready = pyqtSignal(int, QImage)  # photo id, image
     thumbnail_failed = pyqtSignal(int, str)  # photo id, reason
 
-    def __init__(self, thumbs: ThumbnailCache, threads: int = 2, parent: QObject | None = None) -> None:
+    def __init__(self, thumbs: ThumbnailCache | None, threads: int = 2,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.thumbs = thumbs
         self._runner = Runner(threads, "inphotos-thumbs", self)
@@ -31,10 +32,10 @@ class ThumbnailLoader(QObject):
         self._generation = 0
 
     def request(self, photo: PhotoRecord) -> None:
-        if photo.id in self._in_flight:
+        thumbs = self.thumbs
+        if thumbs is None or photo.id in self._in_flight:
             return
         self._in_flight.add(photo.id)
-        thumbs = self.thumbs
 
         def load() -> tuple[int, QImage | None, str]:
             try:
@@ -48,10 +49,15 @@ class ThumbnailLoader(QObject):
 
         self._runner.submit("thumb", self._generation, load)
 
+    def set_cache(self, thumbs: ThumbnailCache) -> None:
+        """Read thumbnails from `thumbs` from now on (another library's cache)."""
+        self.cancel_pending()
+        self.thumbs = thumbs
+        self._generation += 1  # photo ids of another library mean other photos
+
     def cancel_pending(self) -> None:
         """Forget queued requests (the grid shows something else now)."""
         self._runner.clear()
-        self._generation += 1
         self._in_flight.clear()
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
@@ -59,6 +65,8 @@ class ThumbnailLoader(QObject):
 
     def _on_finished(self, kind: str, generation: int, result: object) -> None:
         photo_id, image, reason = cast("tuple[int, QImage | None, str]", result)
+        if generation != self._generation:
+            return
         self._in_flight.discard(photo_id)
         if image is None:
             log.debug("No thumbnail for photo %s: %s", photo_id, reason)

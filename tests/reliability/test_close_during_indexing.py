@@ -47,13 +47,13 @@ def test_closing_mid_index_stops_quickly_and_the_next_start_resumes(
     win.add_folder(str(folder))
     qtbot.waitUntil(lambda: first.images >= 24, timeout=60_000)
     if paused:
-        win.index.pause()
+        win.session.index.pause()
         time.sleep(0.3)
 
     started = time.perf_counter()
     win.close()
     closing_s = time.perf_counter() - started
-    win.library.close()
+    win.session.lib.close()
 
     print(f"closed in {closing_s:.2f} s")  # noqa: T201 (for -s)
     assert closing_s < 3.0, f"closing took {closing_s:.1f} s"
@@ -62,13 +62,13 @@ def test_closing_mid_index_stops_quickly_and_the_next_start_resumes(
     second = PacedEmbedder(tiny_embedder)
     win = _open_window(qtbot, home, tiny_model, second)
     try:
-        kept = win.library.store.count()
+        kept = win.session.lib.store.count()
         assert kept == first.images  # every batch embedded before the close was saved
-        with qtbot.waitSignal(win.index.finished, timeout=120_000) as done:
+        with qtbot.waitSignal(win.session.index.finished, timeout=120_000) as done:
             pass  # start() rescans the library by itself
         assert done.args[0].added == PHOTOS - kept
         assert second.images == PHOTOS - kept  # nothing embedded twice
-        assert win.library.store.count() == PHOTOS
+        assert win.session.lib.store.count() == PHOTOS
     finally:
         win.close()
-        win.library.close()
+        win.session.lib.close()

@@ -160,8 +160,8 @@ def test_the_app_says_the_disk_is_full_and_keeps_showing_the_library(
         real_success(tx)
 
     monkeypatch.setattr(obx_c, "obx_txn_success", full_after_five)
-    window.library.batch_size = 16
-    with qtbot.waitSignal(window.index.failed, timeout=60_000):
+    window.session.lib.batch_size = 16
+    with qtbot.waitSignal(window.session.index.failed, timeout=60_000):
         window.add_folder(str(folder))
     monkeypatch.setattr(obx_c, "obx_txn_success", real_success)
 
@@ -169,7 +169,7 @@ def test_the_app_says_the_disk_is_full_and_keeps_showing_the_library(
     assert "Indexing stopped" in shown[0]
     assert "is full" in shown[0]
     assert "Free some space, then index again" in shown[0]
-    saved = window.library.store.count()
+    saved = window.session.lib.store.count()
     assert saved > 0
     qtbot.waitUntil(lambda: window.photo_model.rowCount() == saved, timeout=60_000)
 

@@ -268,7 +268,7 @@ def test_a_file_changing_while_it_is_read_is_picked_up_on_the_next_scan(
 
 
 def test_the_app_lists_every_skipped_file_with_its_reason(qtbot, window, photos: Path, monkeypatch) -> None:
-    from inphotos.ui import main_window
+    from inphotos.ui import library_controller
 
     (photos / "empty.jpg").write_bytes(b"")
     (photos / "bomb.png").write_bytes(_png_claiming(100_000, 100_000))
@@ -281,8 +281,8 @@ def test_the_app_lists_every_skipped_file_with_its_reason(qtbot, window, photos:
         shown.append([(t.item(r, 0).text(), t.item(r, 1).text()) for r in range(t.rowCount())])
         return 0
 
-    monkeypatch.setattr(main_window.SkippedDialog, "exec", capture)
-    with qtbot.waitSignal(window.index.finished, timeout=60_000):
+    monkeypatch.setattr(library_controller.SkippedDialog, "exec", capture)
+    with qtbot.waitSignal(window.session.index.finished, timeout=60_000):
         window.add_folder(str(photos))
 
     button = window.index_status.skipped_button

@@ -71,29 +71,29 @@ def test_damaged_weights_say_so_once_and_the_library_stays_browsable(
     library = Library(home, model=spec)  # the real loader, as the app uses it
     win = start_window(qtbot, home, library)
     try:
-        qtbot.waitUntil(lambda: win.model_message is not None, timeout=WAIT)
-        assert "damaged" in win.model_message.text()
-        assert "browsing only" in win.model_label.text()
-        buttons = [b.text() for b in win.model_message.buttons()]
+        qtbot.waitUntil(lambda: win.models.message is not None, timeout=WAIT)
+        assert "damaged" in win.models.message.text()
+        assert "browsing only" in win.models.label.text()
+        buttons = [b.text() for b in win.models.message.buttons()]
         assert "Use a model folder…" in buttons
         assert "Retry" not in buttons  # downloading again would not help a folder
         qtbot.waitUntil(lambda: win.photo_model.rowCount() == 12, timeout=WAIT)
         qtbot.waitUntil(lambda: "waits for a working model" in win.message.text(), timeout=WAIT)
-        with qtbot.waitSignal(win.queries.query_failed, timeout=WAIT) as failed:
+        with qtbot.waitSignal(win.session.queries.query_failed, timeout=WAIT) as failed:
             win.search.setText("a cat")
             win.search.force()
         assert "damaged" in failed.args[0]
-        win.model_message.close()
+        win.models.message.close()
 
         # The weights are put back and the model retried: indexing picks up where it waited.
         weights.write_bytes(good)
-        with qtbot.waitSignal(win.index.finished, timeout=WAIT) as done:
-            win.model_service.load()
+        with qtbot.waitSignal(win.session.index.finished, timeout=WAIT) as done:
+            win.session.model.load()
         assert done.args[0].added == 1
-        assert win.library.store.count() == 13
+        assert win.session.lib.store.count() == 13
     finally:
         win.close()
-        win.library.close()
+        win.session.lib.close()
 
 
 def test_an_hf_hub_models_weights_download_with_progress_into_open_clips_cache(

@@ -130,15 +130,16 @@ def test_model_files_load_from_the_cache_first_and_go_online_only_when_missing()
 def test_the_app_indexes_searches_and_previews_offline(
     qtbot, no_network: NetworkGuard, window, photos: Path
 ) -> None:
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
         window.add_folder(str(photos))
     qtbot.waitUntil(lambda: window.photo_model.rowCount() == 12, timeout=WAIT)
     first = window.photo_model.photo(0)
     qtbot.waitUntil(lambda: window.photo_model.cached_thumbnail(first.id) is not None, timeout=WAIT)
-    with qtbot.waitSignal(window.queries.results_ready, timeout=WAIT):
+    with qtbot.waitSignal(window.session.queries.results_ready, timeout=WAIT):
         qtbot.keyClicks(window.search, "mountains")
-    with qtbot.waitSignal(window.queries.results_ready, timeout=WAIT):
-        window.find_similar([first])
+    with qtbot.waitSignal(window.session.queries.results_ready, timeout=WAIT):
+        window.view.find_similar([first])
     window.grid.setCurrentIndex(window.photo_model.index(0, 0))
-    window.open_preview(0)
-    qtbot.waitUntil(lambda: window._preview is not None and window._preview._pixmap is not None, timeout=WAIT)
+    window.preview.open(0)
+    qtbot.waitUntil(lambda: window.preview.dialog is not None
+                    and window.preview.dialog._pixmap is not None, timeout=WAIT)

@@ -66,7 +66,7 @@ def test_the_app_never_writes_into_photo_folders(qtbot, window, tmp_path: Path) 
     folder = _library_photos(tmp_path / "Pictures")
     before = tree_state(folder)
     with read_only(folder) as how:
-        with qtbot.waitSignal(window.index.finished, timeout=WAIT) as done:
+        with qtbot.waitSignal(window.session.index.finished, timeout=WAIT) as done:
             window.add_folder(str(folder))
         assert done.args[0].added == 12, how
         rows = window.photo_model.rowCount
@@ -76,17 +76,17 @@ def test_the_app_never_writes_into_photo_folders(qtbot, window, tmp_path: Path) 
             qtbot.waitUntil(lambda p=photo: window.photo_model.cached_thumbnail(p.id) is not None,
                             timeout=WAIT)
         for row in range(12):  # every preview
-            window.open_preview(row)
-            preview = window._preview
+            window.preview.open(row)
+            preview = window.preview.dialog
             qtbot.waitUntil(lambda p=preview: p._pixmap is not None, timeout=WAIT)
             preview.close()
-        with qtbot.waitSignal(window.queries.results_ready, timeout=WAIT):
+        with qtbot.waitSignal(window.session.queries.results_ready, timeout=WAIT):
             qtbot.keyClicks(window.search, "a photo of a dog")
-        with qtbot.waitSignal(window.queries.results_ready, timeout=WAIT):
-            window.find_similar([window.photo_model.photo(0)])
-        with qtbot.waitSignal(window.index.finished, timeout=WAIT):
-            window.index.start()  # a rescan
-        with qtbot.waitSignal(window.index.write_done, timeout=WAIT):
+        with qtbot.waitSignal(window.session.queries.results_ready, timeout=WAIT):
+            window.view.find_similar([window.photo_model.photo(0)])
+        with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
+            window.session.index.start()  # a rescan
+        with qtbot.waitSignal(window.session.index.write_done, timeout=WAIT):
             window.remove_folder(str(folder), confirm=False)
     assert tree_state(folder) == before
 
@@ -94,26 +94,26 @@ def test_the_app_never_writes_into_photo_folders(qtbot, window, tmp_path: Path) 
 def test_a_vanished_folder_is_offline_keeps_its_photos_and_comes_back(
     qtbot, window, photos: Path, tmp_path: Path
 ) -> None:
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
         window.add_folder(str(photos))
     unplugged = tmp_path / "unplugged"
     os.rename(photos, unplugged)  # the drive is gone
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT) as done:
-        window.index.start()
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT) as done:
+        window.session.index.start()
     assert done.args[0].removed == 0
     assert done.args[0].offline == [str(photos)]
     assert "offline" in window.folders_panel.list.item(0).text()
-    assert window.library.store.count() == 12  # kept
+    assert window.session.lib.store.count() == 12  # kept
 
-    counter = CountingEmbedder(window.library.embedder)
-    window.library._embedder = counter
+    counter = CountingEmbedder(window.session.lib.embedder)
+    window.session.lib._embedder = counter
     os.rename(unplugged, photos)  # plugged back in
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT) as done:
-        window.index.start()
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT) as done:
+        window.session.index.start()
     assert done.args[0].offline == []
     assert counter.images == 0  # nothing embedded again
     assert "offline" not in window.folders_panel.list.item(0).text()
-    with qtbot.waitSignal(window.queries.results_ready, timeout=WAIT) as found:
+    with qtbot.waitSignal(window.session.queries.results_ready, timeout=WAIT) as found:
         window.search.setText("a photo")
         window.search.force()
     assert len(found.args[0].photos) == 12

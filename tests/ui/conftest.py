@@ -12,13 +12,18 @@ from inphotos.paths import AppPaths
 
 
 def start_window(qtbot, home: AppPaths, library: Library):  # type: ignore[no-untyped-def]
-    """A shown and started MainWindow on `library`, as the app opens it."""
-    from inphotos.ui.main_window import MainWindow
+    """A shown MainWindow on the already open `library`, started as the app starts it.
 
-    win = MainWindow(home, Settings(model=library.spec.text), library)
+    Another model's library (a model switch) opens for real, in fp32, from `home`.
+    """
+    from inphotos.ui.main_window import MainWindow
+    from inphotos.workers.session import LibrarySession
+
+    session = LibrarySession(lambda spec: Library(home, model=spec, precision="fp32", workers=2))
+    win = MainWindow(home, Settings(model=library.spec.text), session)
     qtbot.addWidget(win)
     win.show()
-    win.start()
+    session.install(library)
     return win
 
 
@@ -28,4 +33,3 @@ def window(qtbot, home: AppPaths, tiny_model: str, tiny_embedder) -> Iterator:
     win = start_window(qtbot, home, library)
     yield win
     win.close()
-    win.library.close()

@@ -29,23 +29,23 @@ def test_offline_first_start_explains_and_keeps_browsing(
     library = Library(home, model=tiny_model, embedder_factory=offline)
     win = start_window(qtbot, home, library)
     try:
-        qtbot.waitUntil(lambda: win.model_message is not None, timeout=WAIT)
-        assert "browsing only" in win.model_label.text()
-        assert "internet connection" in win.model_message.text()
-        buttons = [b.text() for b in win.model_message.buttons()]
+        qtbot.waitUntil(lambda: win.models.message is not None, timeout=WAIT)
+        assert "browsing only" in win.models.label.text()
+        assert "internet connection" in win.models.message.text()
+        buttons = [b.text() for b in win.models.message.buttons()]
         assert "Use a model folder…" in buttons
         assert "Retry" in buttons
         # The photos already indexed are still there to browse.
         qtbot.waitUntil(lambda: win.photo_model.rowCount() == 12, timeout=WAIT)
         # A search says why it cannot run instead of hanging.
-        with qtbot.waitSignal(win.queries.query_failed, timeout=WAIT) as failed:
+        with qtbot.waitSignal(win.session.queries.query_failed, timeout=WAIT) as failed:
             win.search.setText("a cat")
             win.search.force()
         assert "internet connection" in failed.args[0]
-        win.model_message.close()
+        win.models.message.close()
     finally:
         win.close()
-        win.library.close()
+        win.session.lib.close()
 
 
 @pytest.fixture
@@ -56,14 +56,14 @@ def second_model(tmp_path_factory) -> str:
 
 
 def test_switching_model_reindexes_into_its_own_index(qtbot, window, photos: Path, second_model: str) -> None:
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
         window.add_folder(str(photos))
-    old_dir = window.library.db_dir
+    old_dir = window.session.lib.db_dir
     window.switch_model(second_model)
-    qtbot.waitUntil(lambda: window.library.spec.text == second_model, timeout=WAIT)
-    assert window.library.db_dir != old_dir
+    qtbot.waitUntil(lambda: window.session.lib.spec.text == second_model, timeout=WAIT)
+    assert window.session.lib.db_dir != old_dir
     assert old_dir.exists()
-    assert window.library.store.count() == 12
-    assert [f.path for f in window.library.store.folders()] == [str(photos)]
+    assert window.session.lib.store.count() == 12
+    assert [f.path for f in window.session.lib.store.folders()] == [str(photos)]
     assert window.settings.model == second_model
     assert Settings.load(window.paths.config_file).model == second_model

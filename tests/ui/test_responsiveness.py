@@ -27,7 +27,7 @@ def test_event_loop_never_stalls_while_indexing(qtbot, window, tmp_path: Path) -
     timer.timeout.connect(tick)
     timer.start()
     started = time.perf_counter()
-    with qtbot.waitSignal(window.index.finished, timeout=120_000) as done:
+    with qtbot.waitSignal(window.session.index.finished, timeout=120_000) as done:
         window.add_folder(str(folder))
     elapsed = time.perf_counter() - started
     timer.stop()

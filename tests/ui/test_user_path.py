@@ -13,7 +13,7 @@ WAIT = 60_000
 
 
 def _results(qtbot, win, action) -> object:
-    with qtbot.waitSignal(win.queries.results_ready, timeout=WAIT) as blocker:
+    with qtbot.waitSignal(win.session.queries.results_ready, timeout=WAIT) as blocker:
         action()
     return blocker.args[0]
 
@@ -25,7 +25,7 @@ def test_empty_library_shows_the_add_folder_invitation(window) -> None:
 
 def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) -> None:
     # Add a folder: indexing runs in the background and the grid fills with the library.
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT) as done:
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT) as done:
         window.add_folder(str(photos))
     assert done.args[0].added == 12
     assert window.stack.currentWidget() is window.grid
@@ -50,7 +50,7 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
     window.grid.setFocus()
     window.grid.setCurrentIndex(window.photo_model.index(0, 0))
     qtbot.keyClick(window.grid, Qt.Key.Key_Return)
-    preview = window._preview
+    preview = window.preview.dialog
     assert preview is not None
     assert preview.isVisible()
     qtbot.waitUntil(lambda: preview._pixmap is not None, timeout=WAIT)
@@ -64,9 +64,9 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
     # Find similar: a copy of a photo ranks first, and the photo itself is left out.
     target = window.photo_model.photo(3)
     shutil.copy(target.path, photos / "the_copy.jpg")
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
-        window.index.start()
-    results = _results(qtbot, window, lambda: window.find_similar([target]))
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
+        window.session.index.start()
+    results = _results(qtbot, window, lambda: window.view.find_similar([target]))
     assert results.kind == "similar"
     assert results.photos[0].path == str(photos / "the_copy.jpg")
     assert target.id not in {p.id for p in results.photos}
@@ -77,20 +77,20 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
     assert len(results.photos) == 13
 
     # Remove the folder: the index forgets it, the files stay.
-    with qtbot.waitSignal(window.index.write_done, timeout=WAIT):
+    with qtbot.waitSignal(window.session.index.write_done, timeout=WAIT):
         window.remove_folder(str(photos), confirm=False)
-    assert window.library.store.count() == 0
+    assert window.session.lib.store.count() == 0
     assert window.folders_panel.list.count() == 0
     assert len(list(photos.rglob("*.jpg"))) == 13
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty, timeout=WAIT)
 
 
 def test_dropped_image_file_finds_similar_photos(qtbot, window, photos: Path, tmp_path: Path) -> None:
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
         window.add_folder(str(photos))
     outside = tmp_path / "outside.jpg"
     shutil.copy(photos / "img_01.jpg", outside)
-    results = _results(qtbot, window, lambda: window.similar_to_file(str(outside)))
+    results = _results(qtbot, window, lambda: window.view.similar_to_file(str(outside)))
     assert results.photos[0].path == str(photos / "img_01.jpg")
     assert results.scores[0] > 0.999
 
@@ -99,12 +99,12 @@ def test_pasted_image_file_finds_similar_photos(qtbot, window, photos: Path) -> 
     from PyQt6.QtCore import QMimeData, QUrl
     from PyQt6.QtGui import QGuiApplication
 
-    with qtbot.waitSignal(window.index.finished, timeout=WAIT):
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
         window.add_folder(str(photos))
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(photos / "img_02.jpg"))])
     QGuiApplication.clipboard().setMimeData(mime)
-    results = _results(qtbot, window, window._paste)
+    results = _results(qtbot, window, window.drops.paste)
     assert results.kind == "similar"
     assert str(photos / "img_02.jpg") not in [p.path for p in results.photos]  # not itself
     assert len(results.photos) == 11

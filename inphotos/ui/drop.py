@@ -1,0 +1,70 @@
+"""Dropped and pasted images become "find similar" queries.
+
+A dropped image file is searched as it is. A pasted picture (no file behind it) is saved to a
+temporary PNG in the cache folder for the engine to read, shown as "pasted image", and
+deleted once the next one replaces it or the window closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from PyQt6.QtCore import QMimeData
+from PyQt6.QtGui import QGuiApplication, QImage
+
+from inphotos.ui.view import ViewController
+from inphotos.workers.catalog import is_image_name
+
+PASTED_LABEL = "pasted image"
+
+
+def image_files(mime: QMimeData | None) -> list[str]:
+    """The image files among the URLs of a drag or the clipboard."""
+    if mime is None:
+        return []
+    return [u.toLocalFile() for u in mime.urls() if is_image_name(u.toLocalFile())]
+
+
+def accepts(mime: QMimeData | None) -> bool:
+    """Whether a drag carries something to search with."""
+    return mime is not None and (mime.hasImage() or bool(image_files(mime)))
+
+
+class DropHandler:
+    """Turns dropped or pasted content into a similar-photos query."""
+
+    def __init__(self, view: ViewController, temp_dir: Path) -> None:
+        self.view = view
+        self.temp_dir = temp_dir
+        self._temp: str | None = None
+
+    def paste(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        self.search_with(clipboard.mimeData() if clipboard is not None else None)
+
+    def search_with(self, mime: QMimeData | None) -> None:
+        files = image_files(mime)
+        if files:
+            self.view.similar_to_file(files[0])
+        elif mime is not None and mime.hasImage():
+            self._search_image(QImage(mime.imageData()))
+
+    def _search_image(self, image: QImage) -> None:
+        if image.isNull():
+            return
+        self.discard()
+        fd, tmp = tempfile.mkstemp(prefix="pasted-", suffix=".png", dir=self.temp_dir)
+        os.close(fd)
+        image.save(tmp, "PNG")
+        self._temp = tmp
+        self.view.similar_to_file(tmp, PASTED_LABEL)
+
+    def discard(self) -> None:
+        """Delete the last pasted picture's temporary file."""
+        if self._temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._temp)
+            self._temp = None

@@ -1,0 +1,66 @@
+"""Opening photos large: the preview dialog, moving through the results, and its image.
+
+The image is decoded at screen size on the query service's preview thread; a photo that can
+no longer be read (deleted, damaged) says why instead of "Loading…" forever.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QObject
+from PyQt6.QtWidgets import QWidget
+
+from inphotos.ui.grid import PhotoGrid
+from inphotos.ui.photo_model import PhotoModel
+from inphotos.ui.preview import PreviewDialog
+from inphotos.workers.session import LibrarySession
+
+
+class PreviewController(QObject):
+    """Shows the grid's photos one at a time in a (lazily made) preview dialog."""
+
+    def __init__(self, session: LibrarySession, model: PhotoModel, grid: PhotoGrid,
+                 window: QWidget) -> None:
+        super().__init__(window)
+        self.session = session
+        self.model = model
+        self.grid = grid
+        self.window = window
+        self.dialog: PreviewDialog | None = None
+        session.queries.preview_ready.connect(self._on_image)
+        session.queries.preview_failed.connect(self._on_failed)
+
+    def open(self, row: int) -> None:
+        photo = self.model.photo(row)
+        if photo is None:
+            return
+        if self.dialog is None:
+            self.dialog = PreviewDialog(self.window)
+            self.dialog.navigate.connect(self.step)
+        self.grid.setCurrentIndex(self.model.index(row, 0))
+        self.dialog.show_photo(photo, row, self.model.rowCount())
+        screen = self.window.screen()
+        side = max(screen.size().width(), screen.size().height()) if screen else 2048
+        self.session.queries.preview(photo, side)
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+
+    def open_photo_id(self, photo_id: int) -> None:
+        self.open(self.model.row_of(photo_id))
+
+    def step(self, delta: int) -> None:
+        row = self.grid.current_row() + delta
+        if 0 <= row < self.model.rowCount():
+            self.open(row)
+
+    def close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+
+    def _on_image(self, photo_id: int, image: object) -> None:
+        if self.dialog is not None:
+            self.dialog.set_image(photo_id, image)  # type: ignore[arg-type]
+
+    def _on_failed(self, photo_id: int, message: str) -> None:
+        if self.dialog is not None:
+            self.dialog.set_error(photo_id, message)

@@ -1,0 +1,139 @@
+"""The open library and its background services: the one object the window talks to.
+
+It owns the `Library` (opened on a worker thread, never on the GUI thread), the services
+(indexing, which is the one writer; queries; thumbnails; the model load), changes to the
+folder list (through the writer), switching to another library after a model change (the
+new library is open before the old one is closed, on the writer thread), and shutdown. The
+services stay the same objects for the life of the window and drop answers meant for a
+library that was replaced, so the window connects to them once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from inphotos.core.library import Library
+from inphotos.errors import InPhotosError, UserError
+from inphotos.records import FolderInfo
+from inphotos.workers.indexing import IndexService, WriteJob
+from inphotos.workers.queries import ModelService, QueryService
+from inphotos.workers.runner import Runner
+from inphotos.workers.thumbnails import ThumbnailLoader
+
+log = logging.getLogger(__name__)
+
+#: Opens the library of a model (by its name); runs on a worker thread.
+Opener = Callable[[str], Library]
+
+ADD_FOLDER = "add-folder"
+REMOVE_FOLDER = "remove-folder"
+CLOSE = "close"
+
+
+class LibrarySession(QObject):
+    """The library the window shows, and the services that work on it."""
+
+    opened = pyqtSignal()  # a library is ready (at start, and after a model switch)
+    open_failed = pyqtSignal(object)  # the InPhotosError that kept it from opening
+    folders_changed = pyqtSignal(str)  # a folder was added or removed: what to tell the user
+    folder_refused = pyqtSignal(str)  # adding or removing a folder was refused: why
+
+    def __init__(self, opener: Opener, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._opener = opener
+        self.library: Library | None = None
+        self.index = IndexService(None, self)
+        self.queries = QueryService(None, parent=self)
+        self.model = ModelService(None, self)
+        self.thumbs = ThumbnailLoader(None, parent=self)
+        self._open_runner = Runner(1, "inphotos-open", self)
+        self._open_runner.finished.connect(lambda _k, _g, lib: self.install(lib))
+        self._open_runner.failed.connect(self._on_open_failed)
+        self.index.write_done.connect(self._on_write_done)
+        self.index.write_failed.connect(self._on_write_failed)
+        self._closed = False
+
+    @property
+    def lib(self) -> Library:
+        """The open library (only asked for once `opened` was emitted)."""
+        assert self.library is not None, "no library is open yet"
+        return self.library
+
+    # ------------------------------------------------------------ opening and switching
+
+    def open(self, model: str) -> None:
+        """Open the library of `model` in the background; `opened` or `open_failed` follows."""
+        opener = self._opener
+        self._open_runner.submit("open", 0, lambda: opener(model))
+
+    def open_library(self, model: str) -> Library:
+        """Open another model's library (on a worker thread, e.g. for a model switch)."""
+        return self._opener(model)
+
+    def install(self, library: Library) -> None:
+        """Make `library` the one shown; the previous one is closed on the writer thread."""
+        if self._closed:
+            library.close()
+            return
+        old, self.library = self.library, library
+        self.index.set_library(library)
+        self.queries.set_library(library)
+        self.model.set_library(library)
+        self.thumbs.set_cache(library.thumbs)
+        if old is not None:
+            self.index.write(WriteJob(CLOSE, old.close, reindex=False))
+        self.opened.emit()
+
+    def _on_open_failed(self, _kind: str, _generation: int, error: object) -> None:
+        if isinstance(error, InPhotosError):
+            self.open_failed.emit(error)
+
+    # ------------------------------------------------------------ folders
+
+    def folders(self) -> list[FolderInfo]:
+        return self.library.folders() if self.library is not None else []
+
+    def add_folder(self, path: str) -> None:
+        """Add a folder on the writer thread, then index it."""
+        lib = self.lib
+        self.index.write(WriteJob(ADD_FOLDER, lambda: lib.add_folder(path), subject=path))
+
+    def remove_folder(self, path: str) -> None:
+        """Forget a folder and its photos (never a file on disk) on the writer thread."""
+        lib = self.lib
+        self.index.write(WriteJob(REMOVE_FOLDER, lambda: lib.remove_folder(path), subject=path))
+
+    def _on_write_done(self, job: WriteJob, result: object) -> None:
+        if job.kind == ADD_FOLDER:
+            self.folders_changed.emit(f"Added {job.subject}; indexing its photos…")
+        elif job.kind == REMOVE_FOLDER:
+            self.folders_changed.emit(
+                f"Removed from the library ({result} photos forgotten; no file was touched)")
+
+    def _on_write_failed(self, job: WriteJob, error: object) -> None:
+        if isinstance(error, UserError):
+            self.folder_refused.emit(str(error))
+        elif isinstance(error, InPhotosError):
+            what = "Adding the folder" if job.kind == ADD_FOLDER else "Removing the folder"
+            self.folder_refused.emit(f"{what} failed: {error}")
+
+    # ------------------------------------------------------------ shutdown
+
+    def shutdown(self, index_timeout_ms: int = 8000) -> bool:
+        """Stop every service and close the library (on quit); False if work was still running."""
+        self._closed = True
+        services = (self.index, self.queries, self.thumbs, self.model)
+        # Answers already on their way must not reach a window that is closing.
+        for service in services:
+            service.blockSignals(True)
+        stopped = self.index.shutdown(index_timeout_ms)
+        self.queries.shutdown()
+        self.thumbs.shutdown()
+        model_stopped = self.model.shutdown(2000)
+        self._open_runner.shutdown(2000)
+        if self.library is not None:
+            self.library.close()
+        return stopped and model_stopped
