@@ -20,7 +20,9 @@ def _on_gui_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def test_the_window_shows_before_the_library_opens_on_a_worker(qtbot, home, tiny_model, tiny_embedder) -> None:
+def test_the_window_shows_before_the_library_opens_on_a_worker(
+    qtbot, home, tiny_model, tiny_embedder
+) -> None:
     release = threading.Event()
     opened_on_gui: list[bool] = []
 
@@ -60,7 +62,8 @@ def test_a_library_that_cannot_open_is_reported_not_raised(qtbot, home, tiny_mod
     win.show()
     with qtbot.waitSignal(session.open_failed, timeout=WAIT):
         session.open(tiny_model)
-    assert shown and "The database is damaged." in shown[0]
+    assert len(shown) == 1
+    assert "The database is damaged." in shown[0]
     assert not win.isVisible()
 
 
