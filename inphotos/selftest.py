@@ -39,8 +39,8 @@ RUNTIME_MODULES = (
     "PyQt6.QtCore", "PyQt6.QtGui", "PyQt6.QtWidgets", "PyQt6.QtNetwork",
     "torch", "torchvision", "open_clip", "open_clip.tokenizer", "timm", "huggingface_hub",
     "safetensors", "ftfy", "regex",
-    "inphotos.app", "inphotos.cli", "inphotos.core.library", "inphotos.ml.embedder",
-    "inphotos.ui.single_instance",
+    "inphotos.app", "inphotos.args", "inphotos.cli", "inphotos.cli.commands", "inphotos.core.library",
+    "inphotos.ml.embedder", "inphotos.ui.single_instance",
 )
 ICON = "icons/inphotos.svg"  # the window icon app.py sets
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from inphotos import cli
+from inphotos.cli.output import IndexProgressBar
 from inphotos.core.library import Library
 from inphotos.paths import HOME_ENV, app_paths
 from tests.conftest import make_photo
@@ -346,7 +347,7 @@ def test_ctrl_c_stops_indexing_keeps_what_is_done_and_exits_130(
             presses.append(1)
             os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C in the terminal sends
 
-    monkeypatch.setattr(cli._ProgressBar, "__call__", press_ctrl_c_once)
+    monkeypatch.setattr(IndexProgressBar, "__call__", press_ctrl_c_once)
     r = run("--batch-size", "4", "index", photos, "--json")
 
     assert r.rc == 130
