@@ -61,7 +61,8 @@ def cmd_index(args: Options) -> int:
         control = Control()
         previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
         try:
-            report = lib.index(progress=IndexProgressBar(), control=control)
+            with IndexProgressBar() as progress:
+                report = lib.index(progress=progress, control=control)
         finally:
             signal.signal(signal.SIGINT, previous)
         if args.json:

@@ -6,12 +6,20 @@ stdout carries only results, so `--json` output stays parseable while a bar runs
 from __future__ import annotations
 
 import json
+import re
 import sys
-import time
 from collections.abc import Sequence
-from typing import Any
+from types import TracebackType
+from typing import Any, TextIO
+
+from tqdm import tqdm
 
 from inphotos.records import Hit, IndexProgress
+
+#: How often a bar may redraw: a terminal redraws in place; a pipe or log file gets a line each
+#: time, so it gets few enough lines to read.
+TTY_INTERVAL_S = 0.2
+PIPE_INTERVAL_S = 10.0
 
 
 def print_json(data: Any) -> None:
@@ -40,39 +48,88 @@ def print_hits(hits: Sequence[Hit], as_json: bool) -> None:
         print(f"{h.score:.4f}  {h.photo.path}")
 
 
-def _fmt_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(seconds)
-    h, rem = divmod(seconds, 3600)
-    return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
+class _Lines:
+    """A stream for a pipe or log file: each redraw of a bar becomes a line of its own.
+
+    tqdm redraws with a carriage return, which a terminal turns into an overwrite but a log
+    file keeps as one ever-growing line; the padding it uses to blank the old text goes too.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.encoding = getattr(stream, "encoding", None)  # tqdm draws the bar in what it can encode
+        self.open_line = False  # text written since the last line end
+
+    def write(self, text: str) -> int:
+        out: list[str] = []
+        for part in re.split(r"([\r\n])", text):
+            if part in ("\r", "\n"):
+                if self.open_line:
+                    out.append("\n")
+                    self.open_line = False
+            elif part.strip(" "):
+                out.append(part.rstrip(" "))
+                self.open_line = True
+        self.stream.write("".join(out))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 class IndexProgressBar:
-    """The `inphotos index` progress callback: one line redrawn in a terminal."""
+    """The `inphotos index` progress callback: a scanning count, then an embedding bar.
 
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last = 0.0
+    Use as a context manager so the bar is closed (and the terminal line cleared) whatever
+    happens; the final report is printed after it.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        stream = stream or sys.stderr
+        self.tty = stream.isatty()
+        self.stream: Any = stream if self.tty else _Lines(stream)
+        self.bar: tqdm | None = None
+        self.phase = ""
 
     def __call__(self, p: IndexProgress) -> None:
-        now = time.monotonic()
-        if p.phase != "done" and now - self.last < 0.2:
+        if p.phase != self.phase:
+            self.close()
+            self.phase = p.phase
+            if p.phase == "scanning":
+                # Its count lags behind (the engine reports every few thousand files), so it
+                # is not left behind as if it were the final number.
+                self.bar = self._bar("{desc}", total=None, leave=False)
+                self.bar.set_description_str("Scanning…")
+            elif p.phase == "embedding":
+                self.bar = self._bar(
+                    "Embedding {percentage:3.0f}%|{bar}| {n}/{total} [{elapsed}{postfix}]",
+                    total=p.total, leave=not self.tty)  # a log keeps the final state
+        bar = self.bar
+        if bar is None:
             return
-        self.last = now
-        if p.phase == "scanning":
-            line = f"Scanning… {p.done} photos found" if p.done else "Scanning…"
+        if p.phase == "scanning" and p.done:
+            bar.set_description_str(f"Scanning… {p.done} photos found", refresh=False)
         elif p.phase == "embedding":
-            width = 28
-            filled = int(width * p.done / p.total) if p.total else 0
-            line = (f"[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total}  "
-                    f"{p.rate:.1f} img/s  ETA {_fmt_time(p.eta_s)}")
+            eta = "--:--" if p.eta_s is None else tqdm.format_interval(p.eta_s)
+            postfix = f"{p.rate:.1f} img/s, ETA {eta}"
             if p.skipped:
-                line += f"  {p.skipped} skipped"
-        else:
-            line = ""
-        if self.tty:
-            sys.stderr.write("\r\x1b[2K" + line)
-            if p.phase == "done":
-                sys.stderr.write("\r\x1b[2K")
-            sys.stderr.flush()
+                postfix += f", {p.skipped} skipped"
+            bar.set_postfix_str(postfix, refresh=False)
+        bar.update(p.done - bar.n)
+
+    def _bar(self, fmt: str, total: int | None, leave: bool) -> tqdm:
+        # On a terminal the bar is cleared when done, so the report starts on a clean line.
+        return tqdm(total=total, file=self.stream, bar_format=fmt, dynamic_ncols=self.tty,
+                    mininterval=TTY_INTERVAL_S if self.tty else PIPE_INTERVAL_S, leave=leave)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self) -> IndexProgressBar:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
