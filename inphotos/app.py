@@ -14,17 +14,20 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from inphotos import APP_NAME, __version__
+from inphotos.args import Options, parse_args
 from inphotos.config import Settings
 from inphotos.paths import AppPaths, resource, use_home
 
 log = logging.getLogger(__name__)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the app; returns the exit code."""
-    from inphotos.cli import build_parser
+def main(argv: Options | Sequence[str] | None = None) -> int:
+    """Run the app; returns the exit code.
 
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    `argv` is the options `inphotos` already parsed, or a command line to parse (default:
+    this process's arguments, as for the `inphotos-gui` entry point).
+    """
+    args = argv if isinstance(argv, Options) else parse_args(argv)
     paths = use_home(args.home).ensure()
     from inphotos.log import setup_logging
 

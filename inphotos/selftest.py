@@ -38,9 +38,9 @@ RUNTIME_MODULES = (
     "numpy", "PIL.Image", "pillow_heif", "platformdirs", "objectbox", "objectbox.c",
     "PyQt6.QtCore", "PyQt6.QtGui", "PyQt6.QtWidgets", "PyQt6.QtNetwork",
     "torch", "torchvision", "open_clip", "open_clip.tokenizer", "timm", "huggingface_hub",
-    "safetensors", "ftfy", "regex",
-    "inphotos.app", "inphotos.cli", "inphotos.core.library", "inphotos.ml.embedder",
-    "inphotos.ui.single_instance",
+    "safetensors", "ftfy", "regex", "tqdm",
+    "inphotos.app", "inphotos.args", "inphotos.cli", "inphotos.cli.commands", "inphotos.core.library",
+    "inphotos.ml.embedder", "inphotos.ui.single_instance",
 )
 ICON = "icons/inphotos.svg"  # the window icon app.py sets
 

@@ -15,7 +15,16 @@ from typing import Any
 import pytest
 
 from inphotos import cli
+from inphotos.cli.output import IndexProgressBar
 from inphotos.core.library import Library
+from inphotos.errors import (
+    DiskFullError,
+    DownloadError,
+    InPhotosError,
+    NewerFormatError,
+    StoreError,
+    TransientError,
+)
 from inphotos.paths import HOME_ENV, app_paths
 from tests.conftest import make_photo
 from tests.helpers import tree_state
@@ -219,14 +228,17 @@ def test_index_json_reports_skipped_files_and_offline_folders(run: Cli, photos: 
     assert {f["path"]: f["online"] for f in folders} == {str(photos): True, str(drive): True}
 
 
-def _one_line_error(r: Result, *expected: str) -> None:
+def _one_line_error(r: Result, *expected: str, advice: str | None = None) -> None:
+    """One error line, then the way out in the CLI's own words when the engine advised one."""
     assert r.rc != 0
     assert r.out == ""
     lines = r.err.strip().splitlines()
-    assert len(lines) == 1, r.err
+    assert len(lines) == (1 if advice is None else 2), r.err
     assert lines[0].startswith("inphotos: error: ")
     for text in expected:
         assert text in lines[0]
+    if advice is not None:
+        assert lines[1] == advice
 
 
 def test_user_errors_are_one_line_and_a_non_zero_exit(indexed: Cli, photos: Path, tmp_path: Path) -> None:
@@ -272,12 +284,14 @@ def test_bad_model_specs_are_one_line_errors(
         (f"local-dir:{broken_models['corrupt']}", "damaged or do not match"),
     ]:
         run.model = model
-        _one_line_error(run("search", "x"), expected)
+        _one_line_error(run("search", "x"), expected,
+                        advice="Or use a model folder copied by hand: --model local-dir:PATH")
 
 
 def test_a_library_in_use_is_a_one_line_error(run: Cli, tiny_embedder) -> None:
     with Library(app_paths(run.home), model=run.model, embedder_factory=lambda: tiny_embedder):
-        _one_line_error(run("stats"), "in use by another InPhotos")
+        _one_line_error(run("stats"), "in use by another InPhotos",
+                        advice="Close the InPhotos window or the other command first.")
     assert run("stats").rc == 0
 
 
@@ -292,7 +306,51 @@ def test_corrupt_weights_from_a_real_process_give_no_traceback(
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1].startswith("inphotos: error: The weights of the model")
+    error, advice = proc.stderr.strip().splitlines()[-2:]
+    assert error.startswith("inphotos: error: The weights of the model")
+    assert advice == "Or use a model folder copied by hand: --model local-dir:PATH"
+
+
+@pytest.mark.parametrize(("error", "advice"), [
+    (TransientError("The photo changed while it was read."),
+     ["Check the internet connection and try again."]),
+    (DownloadError("Could not download the model ViT-B-32:laion2b_s34b_b79k."),
+     ["Check the internet connection and try again.",
+      "Or use a model folder copied by hand: --model local-dir:PATH"]),
+    (DiskFullError("The disk holding the library is full."),
+     ["Free some disk space, then run the command again."]),
+    (NewerFormatError("The library was written by InPhotos 9."),
+     ["This library was written by a newer InPhotos: update InPhotos to open it."]),
+    (StoreError("The database reported an error."), []),
+])
+def test_an_error_is_followed_by_the_way_out_in_command_line_words(
+    run: Cli, monkeypatch: pytest.MonkeyPatch, error: InPhotosError, advice: list[str]
+) -> None:
+    def fail(self: Library) -> None:
+        raise error
+
+    monkeypatch.setattr(Library, "stats", fail)
+    r = run("stats", model=False)
+
+    assert r.rc == 1
+    assert r.out == ""
+    assert r.err.splitlines() == [f"inphotos: error: {error}", *advice]
+
+
+def test_an_unexpected_exception_is_a_bug_with_a_traceback(
+    run: Cli, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail(self: Library) -> None:
+        raise KeyError("dims")
+
+    monkeypatch.setattr(Library, "stats", fail)
+    r = run("stats", model=False)
+
+    assert r.rc == 1
+    assert "Traceback (most recent call last)" in r.err
+    assert "KeyError: 'dims'" in r.err
+    assert "inphotos: error:" not in r.err
+    assert any("a bug" in rec.getMessage() and rec.levelname == "CRITICAL" for rec in caplog.records)
 
 
 def test_non_utf8_file_names_round_trip_through_json_output(run: Cli, photos: Path) -> None:
@@ -346,7 +404,7 @@ def test_ctrl_c_stops_indexing_keeps_what_is_done_and_exits_130(
             presses.append(1)
             os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C in the terminal sends
 
-    monkeypatch.setattr(cli._ProgressBar, "__call__", press_ctrl_c_once)
+    monkeypatch.setattr(IndexProgressBar, "__call__", press_ctrl_c_once)
     r = run("--batch-size", "4", "index", photos, "--json")
 
     assert r.rc == 130
