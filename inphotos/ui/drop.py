@@ -1,15 +1,12 @@
 """Dropped and pasted images become "find similar" queries.
 
-A dropped image file is searched as it is. A pasted picture (no file behind it) is saved to a
-temporary PNG in the cache folder for the engine to read, shown as "pasted image", and
-deleted once the next one replaces it or the window closes.
+A dropped image file is searched as it is. A pasted picture (no file behind it) is handed to
+the query service, which writes it to a temporary file for the engine and deletes it once read;
+the results are titled "pasted image".
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from PyQt6.QtCore import QMimeData
@@ -39,7 +36,6 @@ class DropHandler:
     def __init__(self, view: ViewController, temp_dir: Path) -> None:
         self.view = view
         self.temp_dir = temp_dir
-        self._temp: str | None = None
 
     def paste(self) -> None:
         clipboard = QGuiApplication.clipboard()
@@ -50,21 +46,6 @@ class DropHandler:
         if files:
             self.view.similar_to_file(files[0])
         elif mime is not None and mime.hasImage():
-            self._search_image(QImage(mime.imageData()))
-
-    def _search_image(self, image: QImage) -> None:
-        if image.isNull():
-            return
-        self.discard()
-        fd, tmp = tempfile.mkstemp(prefix="pasted-", suffix=".png", dir=self.temp_dir)
-        os.close(fd)
-        image.save(tmp, "PNG")
-        self._temp = tmp
-        self.view.similar_to_file(tmp, PASTED_LABEL)
-
-    def discard(self) -> None:
-        """Delete the last pasted picture's temporary file."""
-        if self._temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._temp)
-            self._temp = None
+            image = QImage(mime.imageData())
+            if not image.isNull():
+                self.view.similar_to_image(image, self.temp_dir, PASTED_LABEL)

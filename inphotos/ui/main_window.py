@@ -227,7 +227,6 @@ class MainWindow(QMainWindow):
         if not self.session.shutdown():
             log.warning("Background work did not stop in time; leaving it to process exit")
         self.preview.close()
-        self.drops.discard()
         super().closeEvent(e)
 
     # ------------------------------------------------------------------ folders

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
+from PyQt6.QtGui import QImage
 
 from inphotos.records import PhotoRecord
 from inphotos.ui.grid import PhotoGrid
@@ -75,6 +77,11 @@ class ViewController(QObject):
         self.kind = ResultKind.SIMILAR
         self.search_bar.clear_silently()
         self.session.queries.similar_to_file(path, label)
+
+    def similar_to_image(self, image: QImage, temp_dir: Path, label: str) -> None:
+        self.kind = ResultKind.SIMILAR
+        self.search_bar.clear_silently()
+        self.session.queries.similar_to_image(image, temp_dir, label)
 
     def refresh(self) -> None:
         """Ask again for what is shown (the library changed underneath it)."""

@@ -7,11 +7,15 @@ only the newest request's results reach the window.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, cast
 
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -121,6 +125,24 @@ class QueryService(QObject):
     def similar_to_file(self, path: str, label: str = "") -> int:
         lib, k = self._lib, self.limit
         return self._ranked(ResultKind.SIMILAR, label or path, lambda: lib.similar_to_file(path, k=k))
+
+    def similar_to_image(self, image: QImage, temp_dir: Path, label: str) -> int:
+        """Photos like a picture with no file behind it (pasted): it is written to a temporary
+        PNG for the engine to read, on the query thread, and deleted as soon as it is read."""
+        lib, k = self._lib, self.limit
+
+        def search() -> list[Hit]:
+            fd, tmp = tempfile.mkstemp(prefix="pasted-", suffix=".png", dir=temp_dir)
+            os.close(fd)
+            try:
+                if not image.save(tmp, "PNG"):
+                    raise InPhotosError("The pasted picture could not be read.")
+                return lib.similar_to_file(tmp, k=k)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+        return self._ranked(ResultKind.SIMILAR, label, search)
 
     def preview(self, photo: PhotoRecord, max_side: int) -> None:
         """Decode a photo at screen size, upright, off the GUI thread."""

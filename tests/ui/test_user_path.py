@@ -108,3 +108,20 @@ def test_pasted_image_file_finds_similar_photos(qtbot, window, photos: Path) -> 
     assert results.kind == "similar"
     assert str(photos / "img_02.jpg") not in [p.path for p in results.photos]  # not itself
     assert len(results.photos) == 11
+
+
+def test_a_pasted_picture_is_searched_as_pasted_image_and_leaves_no_file(
+    qtbot, window, photos: Path
+) -> None:
+    from PyQt6.QtGui import QGuiApplication, QImage
+
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
+        window.add_folder(str(photos))
+    QGuiApplication.clipboard().setImage(QImage(str(photos / "img_02.jpg")))
+    results = _results(qtbot, window, window.drops.paste)
+    assert results.kind == "similar"
+    assert results.query == "pasted image"
+    assert window.message.text() == "Photos similar to pasted image"
+    assert results.scores[0] > 0.99  # the library photo it was copied from comes first
+    assert results.photos[0].path == str(photos / "img_02.jpg")
+    assert not list(window.paths.cache.glob("pasted-*")), "the temporary file is deleted"
