@@ -270,6 +270,20 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _way_out(e: Exception) -> str:
+    """The engine's `advice` in this CLI's words ("" when the message says enough)."""
+    from inphotos.errors import Advice, DownloadError
+
+    folder = (" Or copy the model folder (open_clip_config.json plus weights) to this computer "
+              "and choose it with --model local-dir:PATH.")
+    advice = getattr(e, "advice", Advice.NONE)
+    if isinstance(e, DownloadError):
+        return " Try again later." + folder
+    if advice is Advice.RETRY:
+        return " Try again later."
+    return ""
+
+
 def main(argv: Sequence[str]) -> int:
     """Run the CLI (or the app with no subcommand); returns the exit code."""
     if "--self-test" in argv:  # first: it ignores the other options and never opens a library
@@ -296,7 +310,7 @@ def main(argv: Sequence[str]) -> int:
     try:
         return handlers[args.command](args)
     except InPhotosError as e:
-        print(f"inphotos: error: {e}", file=sys.stderr)
+        print(f"inphotos: error: {e}{_way_out(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("inphotos: interrupted", file=sys.stderr)

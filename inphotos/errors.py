@@ -30,9 +30,17 @@ class Advice(Enum):
 
 
 class InPhotosError(Exception):
-    """Base of every expected failure; `str(e)` is a sentence meant for the user."""
+    """Base of every expected failure; `str(e)` is a sentence meant for the user.
+
+    `advice` defaults to the class's; one raise site may name another way out.
+    """
 
     advice: Advice = Advice.NONE
+
+    def __init__(self, *args: object, advice: Advice | None = None) -> None:
+        super().__init__(*args)
+        if advice is not None:
+            self.advice = advice
 
 
 class UserError(InPhotosError, ValueError):

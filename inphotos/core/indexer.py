@@ -20,17 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from inphotos.core.control import Cancelled, Control
-from inphotos.core.imaging import (
-    DecodeError,
-    PixelSpec,
-    check_regular_file,
-    decode,
-    fingerprint,
-)
+from inphotos.core.imaging import DecodeError, check_regular_file, decode, fingerprint
 from inphotos.core.protocols import Embedder
 from inphotos.core.scanner import FileEntry, walk_images
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.db.store import PhotoStore, WriteBatch
+from inphotos.ml.pixels import PixelSpec
 from inphotos.records import IndexProgress, IndexReport, PhotoRecord, SkippedRecord
 
 log = logging.getLogger(__name__)

@@ -1,24 +1,31 @@
 """The CLIP embedder: loads an open_clip model and turns pixels and text into unit vectors.
 
 Imports torch lazily. Every failure a user can cause (offline first download, damaged weights,
-unknown model name) becomes a `ModelError` whose message says what to do.
+unknown model name) becomes a `ModelError` that says what happened; its `advice` names the way
+out, which the caller (app or CLI) words in its own terms. A failure of another kind inside
+the model's code is a bug and propagates as it is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import pickle
+import socket
+import ssl
 import sys
+import threading
 import time
+import urllib.error
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from inphotos.core.imaging import PixelSpec
-from inphotos.errors import DownloadError, ModelError
+from inphotos.errors import Advice, DownloadError, ModelError
 from inphotos.ml.fast import (
     COMPILE_MIN_PHOTOS_COLD,
     COMPILE_MIN_PHOTOS_WARM,
@@ -34,6 +41,7 @@ from inphotos.ml.models import (
     hub_repo,
     parse_spec,
 )
+from inphotos.ml.pixels import PixelSpec
 from inphotos.ml.weights import load_weights_lean, weights_loaded_separately
 
 log = logging.getLogger(__name__)
@@ -45,11 +53,57 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total)
 
-_OFFLINE_HINT = (
-    "Check the internet connection and try again, or copy the model folder (open_clip_config.json "
-    "plus weights) to this computer by hand and choose it with --model local-dir:PATH "
-    "(in the app: Settings → Model → Use a model folder…)."
+#: errnos of a network that cannot be reached (socket.gaierror covers name resolution).
+_NETWORK_ERRNOS = frozenset(
+    getattr(errno, name) for name in (
+        "ENETUNREACH", "ENETDOWN", "ENETRESET", "EHOSTUNREACH", "EHOSTDOWN", "ECONNREFUSED",
+        "ECONNRESET", "ECONNABORTED", "ETIMEDOUT",
+    ) if hasattr(errno, name)
 )
+
+
+def _network_error_types() -> tuple[type[BaseException], ...]:
+    """Exception types that mean "the network failed", from whichever clients are installed."""
+    found: list[type[BaseException]] = [
+        ConnectionError, TimeoutError, socket.gaierror, socket.herror, ssl.SSLError,
+        urllib.error.URLError,
+    ]
+    candidates = {
+        "huggingface_hub.errors": ("LocalEntryNotFoundError", "OfflineModeIsEnabled", "HfHubHTTPError"),
+        "httpx2": ("TransportError",),
+        "httpx": ("TransportError",),
+        "requests.exceptions": ("ConnectionError", "Timeout", "HTTPError"),
+        "urllib3.exceptions": ("HTTPError",),
+    }
+    import importlib
+
+    for module, names in candidates.items():
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        found += [t for t in (getattr(mod, n, None) for n in names) if isinstance(t, type)]
+    return tuple(found)
+
+
+def _loading_error_types() -> tuple[type[BaseException], ...]:
+    """What a damaged, truncated or mismatched weights file or config raises while loading.
+
+    (torch.load, safetensors, load_state_dict, json.) Anything else is a bug in the code.
+    """
+    found: list[type[BaseException]] = [
+        RuntimeError, ValueError, OSError, EOFError, KeyError, pickle.UnpicklingError,
+    ]
+    try:
+        from safetensors import SafetensorError
+
+        found.append(SafetensorError)
+    except ImportError:  # pragma: no cover - open_clip depends on it
+        pass
+    import zipfile
+
+    found.append(zipfile.BadZipFile)
+    return tuple(found)
 
 
 def pick_device(requested: str = "auto") -> str:
@@ -65,21 +119,32 @@ def pick_device(requested: str = "auto") -> str:
             return "mps"
         return "cpu"
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError("--device cuda was asked for, but no CUDA GPU is available")
+        raise ModelError("The CUDA device was asked for, but no CUDA GPU is available",
+                         advice=Advice.NONE)
     if requested == "mps":
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
-            raise ModelError("--device mps was asked for, but Apple MPS is not available")
+            raise ModelError("The MPS device was asked for, but Apple MPS is not available",
+                             advice=Advice.NONE)
     if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
-        raise ModelError(f"Unknown device {requested!r}: use auto, cpu, cuda or mps")
+        raise ModelError(f"Unknown device {requested!r}: use auto, cpu, cuda or mps",
+                         advice=Advice.NONE)
     return requested
 
 
 def _is_network_error(e: BaseException) -> bool:
-    text = f"{type(e).__name__}: {e}".lower()
-    markers = ("download", "connect", "offline", "network", "resolve", "timed out", "timeout",
-               "hf hub", "huggingface", "localentrynotfound", "ssl", "proxy", "http")
-    return any(m in text for m in markers)
+    """Whether `e`, or an exception it was raised from, is a network failure (by type)."""
+    types = _network_error_types()
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, types):
+            return True
+        if isinstance(cur, OSError) and cur.errno in _NETWORK_ERRNOS:
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
 
 
 def _check_spec(spec: ModelSpec) -> None:
@@ -185,15 +250,21 @@ def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str 
         except Exception as e:  # try the next alternative, report the last failure
             last = e
     raise DownloadError(
-        f"Could not download the model {spec.text} ({type(last).__name__}). {_OFFLINE_HINT}"
+        f"Could not download the model {spec.text} ({type(last).__name__}). Check the internet "
+        "connection."
     ) from last
 
 
 class ClipEmbedder:
     """An open_clip model ready to embed.
 
-    Thread-safe without a lock: inference never mutates the model, so a text query from the
-    search thread runs beside an image batch from the indexer instead of queueing behind it.
+    Thread-safe: eager inference never mutates the model, so a text query from the search
+    thread runs beside an image batch from the indexer instead of queueing behind it; the
+    compiled image tower, which has state, guards itself (see `CompiledImageTower`).
+
+    Args:
+        cache_dir: where compiled graphs and speed verdicts are kept across runs (the caller
+            decides; None keeps nothing on disk).
     """
 
     def __init__(
@@ -203,8 +274,11 @@ class ClipEmbedder:
         precision: str = "auto",
         progress: ProgressFn | None = None,
         compile_images: bool = True,
+        cache_dir: Path | None = None,
     ) -> None:
         t0 = time.perf_counter()
+        self.cache_dir = cache_dir
+        self._prepare_lock = threading.Lock()
         self.spec = parse_spec(spec_text)
         import open_clip
         import torch
@@ -214,7 +288,7 @@ class ClipEmbedder:
         if precision == "auto":
             if self.device == "cuda":
                 precision = "fp16"
-            elif self.device == "cpu" and bf16_is_faster():
+            elif self.device == "cpu" and bf16_is_faster(cache_dir):
                 precision = "bf16"  # ~1.8x on CPUs with native bf16; vectors within 0.9999
             else:
                 precision = "fp32"
@@ -274,8 +348,11 @@ class ClipEmbedder:
         except Exception as e:
             if self.spec.kind != "local-dir" and _is_network_error(e):
                 raise DownloadError(
-                    f"Could not download the model {self.spec.text}. {_OFFLINE_HINT}"
+                    f"Could not download the model {self.spec.text} ({type(e).__name__}). "
+                    "Check the internet connection."
                 ) from e
+            if not isinstance(e, _loading_error_types()):
+                raise  # a TypeError, AttributeError... in the code: a bug, not the weights
             raise ModelError(
                 f"The weights of the model {self.spec.text} are damaged or do not match its "
                 f"configuration ({type(e).__name__}). Download them again or choose another model."
@@ -333,15 +410,18 @@ class ClipEmbedder:
         some CPUs and nothing on others, so it is tried only for a big enough job and kept
         only where it measured faster (see `CompiledImageTower`).
         """
-        if not self.compile_enabled or self.device != "cpu" or self._compiled is not None:
+        if not self.compile_enabled or self.device != "cpu":
             return
-        tower = CompiledImageTower(self.model, batch_size, self.spec.key)
-        if tower.known_slower():
-            return
-        needed = COMPILE_MIN_PHOTOS_WARM if tower.warm() else COMPILE_MIN_PHOTOS_COLD
-        if count >= needed:
-            log.info("Compiling the image tower for %d photos", count)
-            self._compiled = tower
+        with self._prepare_lock:
+            if self._compiled is not None:
+                return
+            tower = CompiledImageTower(self.model, batch_size, self.spec.key, self.cache_dir)
+            if tower.known_slower():
+                return
+            needed = COMPILE_MIN_PHOTOS_WARM if tower.warm() else COMPILE_MIN_PHOTOS_COLD
+            if count >= needed:
+                log.info("Compiling the image tower for %d photos", count)
+                self._compiled = tower
 
     def encode_pixels(self, batch: np.ndarray) -> np.ndarray:
         """(N, 3, S, S) normalised float32 pixels -> (N, dims) unit vectors."""
@@ -353,7 +433,9 @@ class ClipEmbedder:
             x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device, self._dtype)
             tower = self._compiled
             if tower is not None and len(batch) <= tower.batch_size:
-                return self._normalise(tower(x))
+                out = tower.try_call(x)  # None while another thread runs it: go eager
+                if out is not None:
+                    return self._normalise(out)
             return self._normalise(self.model.encode_image(x))
 
     def encode_text(self, texts: Sequence[str]) -> np.ndarray:

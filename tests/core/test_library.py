@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inphotos.core.imaging import PixelSpec
 from inphotos.core.library import Library, LibraryError
 from inphotos.db.lock import LibraryInUseError
+from inphotos.ml.pixels import PixelSpec
 from inphotos.paths import AppPaths, app_paths
 from tests.conftest import make_photo
 from tests.helpers import CountingEmbedder, tree_state
