@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from inphotos.errors import DecodeError
 from inphotos.ml.pixels import PixelSpec
 
 log = logging.getLogger(__name__)
@@ -60,10 +61,6 @@ def register_heif() -> bool:
         except ImportError:  # pragma: no cover - it is a dependency, but keep going without it
             log.warning("pillow-heif is not installed: HEIC photos will be skipped")
     return _heif_registered
-
-
-class DecodeError(Exception):
-    """A file that cannot be indexed; str(e) is the reason shown to the user."""
 
 
 @dataclass
@@ -173,7 +170,7 @@ def check_regular_file(path: str | os.PathLike[str]) -> os.stat_result:
     try:
         st = os.stat(path)
     except FileNotFoundError as e:
-        raise DecodeError("file not found (deleted or a broken link)") from e
+        raise DecodeError("file not found (deleted or a broken link)", retry_later=True) from e
     except PermissionError as e:
         raise DecodeError("no permission to read the file") from e
     except OSError as e:
@@ -236,7 +233,7 @@ def open_upright(
     except UnidentifiedImageError as e:
         raise DecodeError("not an image, or an image format InPhotos cannot read") from e
     except FileNotFoundError as e:
-        raise DecodeError("file not found (deleted while indexing)") from e
+        raise DecodeError("file not found (deleted while indexing)", retry_later=True) from e
     except PermissionError as e:
         raise DecodeError("no permission to read the file") from e
     except MemoryError as e:
