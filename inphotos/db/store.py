@@ -3,6 +3,10 @@
 Owns every read and write of photos, folders and skipped files; callers see plain dataclasses,
 never ObjectBox objects. Its helpers live beside it: the record file (meta.py), the mapping of
 failures to user errors (failures.py) and the ObjectBox workarounds (obx.py).
+
+Longer than most modules (~470 lines) on purpose: it is one class, the whole database API,
+and every method is a short query or write; splitting it by entity would scatter the one
+in-use/close protocol that each of them must follow.
 """
 
 from __future__ import annotations
@@ -335,11 +339,13 @@ class PhotoStore:
             return []
         try:
             ids = self._write(batch, replace=False)
-        except objectbox.IllegalStateError as e:
-            # ObjectBox's HNSW index cannot always update a stored vector in place ("Index
-            # update not yet supported"): then the photos that were put again replace their
-            # old rows (removed, and inserted under new ids) in one transaction.
-            if "Index update" not in str(e):
+        except objectbox.IllegalStateError:
+            # ObjectBox's HNSW index sometimes refuses to update a stored vector in place
+            # ("Index update not yet supported"; seen after a few thousand updates and removes
+            # of one library). Then the photos put again replace their old rows (removed, and
+            # inserted under new ids) in one transaction. A batch that updates no stored row
+            # cannot be helped by that; and if the retry fails too, its error is the answer.
+            if not any(r.id for r in batch.photos):
                 raise
             log.info("Vector index refused an in-place update; replacing the rows instead")
             ids = self._write(batch, replace=True)
