@@ -9,23 +9,26 @@ the model's code is a bug and propagates as it is.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import pickle
-import socket
-import ssl
 import sys
 import threading
 import time
-import urllib.error
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from inphotos.errors import Advice, DownloadError, ModelError
+from inphotos.ml.download import (
+    ProgressFn,
+    cached_weights,
+    download_weights,
+    hub_files,
+    is_network_error,
+)
 from inphotos.ml.fast import (
     COMPILE_MIN_PHOTOS_COLD,
     COMPILE_MIN_PHOTOS_WARM,
@@ -38,11 +41,12 @@ from inphotos.ml.hub import cache_first
 from inphotos.ml.models import (
     CONFIG_FILE,
     ModelSpec,
-    hub_repo,
     parse_spec,
 )
 from inphotos.ml.pixels import PixelSpec
 from inphotos.ml.weights import load_weights_lean, weights_loaded_separately
+
+__all__ = ["ClipEmbedder", "cached_weights", "download_weights", "pick_device"]
 
 log = logging.getLogger(__name__)
 
@@ -50,40 +54,6 @@ log = logging.getLogger(__name__)
 # threads need during indexing; passive waiting measured ~8% faster end to end on 2 cores.
 # (Read when torch is first imported, which happens in this package only.)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total)
-
-#: errnos of a network that cannot be reached (socket.gaierror covers name resolution).
-_NETWORK_ERRNOS = frozenset(
-    getattr(errno, name) for name in (
-        "ENETUNREACH", "ENETDOWN", "ENETRESET", "EHOSTUNREACH", "EHOSTDOWN", "ECONNREFUSED",
-        "ECONNRESET", "ECONNABORTED", "ETIMEDOUT",
-    ) if hasattr(errno, name)
-)
-
-
-def _network_error_types() -> tuple[type[BaseException], ...]:
-    """Exception types that mean "the network failed", from whichever clients are installed."""
-    found: list[type[BaseException]] = [
-        ConnectionError, TimeoutError, socket.gaierror, socket.herror, ssl.SSLError,
-        urllib.error.URLError,
-    ]
-    candidates = {
-        "huggingface_hub.errors": ("LocalEntryNotFoundError", "OfflineModeIsEnabled", "HfHubHTTPError"),
-        "httpx2": ("TransportError",),
-        "httpx": ("TransportError",),
-        "requests.exceptions": ("ConnectionError", "Timeout", "HTTPError"),
-        "urllib3.exceptions": ("HTTPError",),
-    }
-    import importlib
-
-    for module, names in candidates.items():
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        found += [t for t in (getattr(mod, n, None) for n in names) if isinstance(t, type)]
-    return tuple(found)
 
 
 def _loading_error_types() -> tuple[type[BaseException], ...]:
@@ -132,21 +102,6 @@ def pick_device(requested: str = "auto") -> str:
     return requested
 
 
-def _is_network_error(e: BaseException) -> bool:
-    """Whether `e`, or an exception it was raised from, is a network failure (by type)."""
-    types = _network_error_types()
-    seen: set[int] = set()
-    cur: BaseException | None = e
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, types):
-            return True
-        if isinstance(cur, OSError) and cur.errno in _NETWORK_ERRNOS:
-            return True
-        cur = cur.__cause__ or cur.__context__
-    return False
-
-
 def _check_spec(spec: ModelSpec) -> None:
     import open_clip
 
@@ -168,91 +123,6 @@ def _check_spec(spec: ModelSpec) -> None:
             raise ModelError(
                 f"Unknown weights {spec.pretrained!r} for {spec.arch}; known: {', '.join(tags) or 'none'}"
             )
-
-
-def _hub_files(spec: ModelSpec) -> tuple[str, list[str], dict[str, Any]] | None:
-    """(repo, candidate file names, pretrained cfg) of a model's weights on the hub.
-
-    The names are tried in open_clip's own order (safetensors first), so the file fetched
-    here is the one open_clip then finds in the cache.
-    """
-    import open_clip
-    from open_clip import pretrained as oc_pretrained
-
-    if spec.kind == "hf-hub":
-        name = oc_pretrained.HF_WEIGHTS_NAME
-        return hub_repo(spec), [*oc_pretrained._get_safe_alternatives(name), name], {}
-    cfg = open_clip.get_pretrained_cfg(spec.arch, spec.pretrained or "")
-    hub = cfg.get("hf_hub", "") if cfg else ""
-    if not hub:
-        return None
-    model_id, filename = os.path.split(hub)
-    filename = filename or "open_clip_pytorch_model.bin"
-    return model_id, [*oc_pretrained._get_safe_alternatives(filename), filename], dict(cfg)
-
-
-def cached_weights(spec_text: str) -> str | None:
-    """The weights file of a built-in or hf-hub model if it is already downloaded (no network)."""
-    spec = parse_spec(spec_text)
-    if spec.kind == "local-dir":
-        return None
-    files = _hub_files(spec)
-    if files is None:
-        return None
-    from huggingface_hub import try_to_load_from_cache
-
-    model_id, names, _ = files
-    for name in names:
-        found = try_to_load_from_cache(model_id, name)
-        if isinstance(found, str) and os.path.isfile(found):
-            return found
-    return None
-
-
-def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str | None:
-    """Fetch a built-in model's weights into the usual cache, reporting bytes as they arrive.
-
-    Returns the weights file (at once, without network, when already cached), or None when
-    there is nothing to download (local-dir, or weights open_clip fetches by URL).
-
-    Raises:
-        DownloadError: offline, blocked or interrupted.
-    """
-    spec = parse_spec(spec_text)
-    if spec.kind == "local-dir":
-        return None
-    cached = cached_weights(spec_text)
-    if cached:
-        return cached
-    files = _hub_files(spec)
-    if files is None:
-        return None
-    from huggingface_hub import hf_hub_download
-    from tqdm.auto import tqdm as base_tqdm
-
-    class _Progress(base_tqdm):  # type: ignore[misc, valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["disable"] = False
-            kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the bar
-            super().__init__(*args, **kwargs)
-
-        def update(self, n: float | None = 1) -> bool | None:
-            r = super().update(n)
-            if progress is not None and self.total:
-                progress(int(self.n), int(self.total))
-            return r
-
-    model_id, names, _ = files
-    last: BaseException | None = None
-    for name in names:
-        try:
-            return str(hf_hub_download(model_id, name, tqdm_class=_Progress))
-        except Exception as e:  # try the next alternative, report the last failure
-            last = e
-    raise DownloadError(
-        f"Could not download the model {spec.text} ({type(last).__name__}). Check the internet "
-        "connection."
-    ) from last
 
 
 class ClipEmbedder:
@@ -301,7 +171,7 @@ class ClipEmbedder:
             # Resolve the weights file ourselves: a cached model then loads with no network
             # access at all, and a first download reports its progress.
             weights = download_weights(self.spec.text, progress)
-            files = _hub_files(self.spec)
+            files = hub_files(self.spec)
             if weights and files:
                 cfg = files[2]
                 pretrained = weights
@@ -346,7 +216,7 @@ class ClipEmbedder:
                 f"The model {self.spec.text} needs a Python package that is not installed: {e}"
             ) from e
         except Exception as e:
-            if self.spec.kind != "local-dir" and _is_network_error(e):
+            if self.spec.kind != "local-dir" and is_network_error(e):
                 raise DownloadError(
                     f"Could not download the model {self.spec.text} ({type(e).__name__}). "
                     "Check the internet connection."

@@ -146,28 +146,28 @@ def test_a_bug_in_the_model_code_is_not_reported_as_damaged_weights(
     ids=["gaierror", "enetunreach", "refused", "timeout"],
 )
 def test_network_failures_are_recognised_by_their_type(error: BaseException) -> None:
-    from inphotos.ml.embedder import _is_network_error
+    from inphotos.ml.download import is_network_error
 
-    assert _is_network_error(error)
+    assert is_network_error(error)
     wrapped = RuntimeError("loading failed")  # also when a library wraps it in its own error
     wrapped.__cause__ = error
-    assert _is_network_error(wrapped)
+    assert is_network_error(wrapped)
 
 
 def test_an_error_that_only_mentions_the_network_is_not_a_network_failure() -> None:
-    from inphotos.ml.embedder import _is_network_error
+    from inphotos.ml.download import is_network_error
 
-    assert not _is_network_error(RuntimeError("could not connect the http download layer"))
-    assert not _is_network_error(OSError(errno.ENOENT, "No such file"))
+    assert not is_network_error(RuntimeError("could not connect the http download layer"))
+    assert not is_network_error(OSError(errno.ENOENT, "No such file"))
 
 
 def test_huggingface_offline_errors_are_network_failures() -> None:
     from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
 
-    from inphotos.ml.embedder import _is_network_error
+    from inphotos.ml.download import is_network_error
 
-    assert _is_network_error(LocalEntryNotFoundError("not cached and offline"))
-    assert _is_network_error(OfflineModeIsEnabled("offline"))
+    assert is_network_error(LocalEntryNotFoundError("not cached and offline"))
+    assert is_network_error(OfflineModeIsEnabled("offline"))
 
 
 def test_a_missing_gpu_is_stated_without_naming_a_flag_or_a_menu(
