@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from inphotos.core.control import Control
+from inphotos.core.library import Library
 from inphotos.core.pipeline import (
     BACKGROUND_NICENESS,
     decode_one,
@@ -21,7 +22,9 @@ from inphotos.core.plan import Work
 from inphotos.core.scanner import FileEntry
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.ml.pixels import PixelSpec
+from inphotos.paths import AppPaths
 from tests.conftest import make_photo
+from tests.helpers import CountingEmbedder
 
 
 def _work(path: Path) -> Work:
@@ -90,3 +93,31 @@ def test_a_damaged_file_is_recorded_as_bad(tmp_path: Path) -> None:
     out = decode_one(_work(path), PixelSpec(size=32), None)
     assert out.error
     assert not out.retry_later
+
+
+class _NiceProbe(CountingEmbedder):
+    """The real tiny model, noting the nice value of the thread that runs each batch."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(inner)
+        self.nice: list[int] = []
+
+    def encode_pixels(self, batch):  # type: ignore[no-untyped-def]
+        self.nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return super().encode_pixels(batch)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_indexing_thread_embeds_at_background_priority(
+    home: AppPaths, tiny_model: str, tiny_embedder, photos: Path
+) -> None:
+    probe = _NiceProbe(tiny_embedder)
+    with Library(home, model=tiny_model, embedder_factory=lambda: probe, workers=2) as lib:
+        lib.add_folder(photos)
+        # On its own thread, as the app's index worker: lowering a priority may be for good.
+        runner = threading.Thread(target=lib.index)
+        runner.start()
+        runner.join(120)
+    assert probe.images == 12
+    assert probe.nice
+    assert all(n >= BACKGROUND_NICENESS for n in probe.nice)
