@@ -45,6 +45,13 @@ QUERIES = [
 ]
 
 
+
+def _compile_cache() -> Path:
+    """Where the embedder keeps compiled graphs, as the app does (the engine no longer guesses)."""
+    from inphotos.paths import app_paths
+
+    return app_paths().cache / "torch-compile"
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
@@ -100,7 +107,7 @@ def bench_model(spec: str, results: dict[str, Any]) -> None:
     results["model_only_img_per_s"] = round(rate(eager), 2)
     reference = eager.encode_pixels(x)
     del eager
-    fast = ClipEmbedder(spec)
+    fast = ClipEmbedder(spec, cache_dir=_compile_cache())
     fast.prepare(100_000, BATCH)
     t0 = time.perf_counter()
     fast.encode_pixels(x)
@@ -333,7 +340,7 @@ def main() -> int:
     if want("scale"):
         from inphotos.ml.embedder import ClipEmbedder
 
-        emb = ClipEmbedder(spec)
+        emb = ClipEmbedder(spec, cache_dir=_compile_cache())
         for n in [int(s) for s in args.sizes.split(",") if s]:
             bench_scale(spec, n, results, emb)
     if want("rescan"):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from inphotos.fsutil import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +59,4 @@ class Settings:
         """Write atomically, so a crash never leaves half a settings file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         data: dict[str, Any] = asdict(self)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=2)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, json.dumps(data, indent=2).encode("utf-8"))

@@ -11,6 +11,8 @@ traceback. Control flow never depends on an error's message text, only on its ty
 - `ModelError`: the model cannot be used (damaged weights, unknown name).
 - `StoreError`: the database cannot be opened or used; `DiskFullError` for a full disk.
 - `LibraryInUseError`: another InPhotos process holds the library.
+- `DecodeError`: one file cannot be indexed; `retry_later` when it may be fine next scan
+  (deleted or replaced while being read).
 """
 
 from __future__ import annotations
@@ -30,9 +32,17 @@ class Advice(Enum):
 
 
 class InPhotosError(Exception):
-    """Base of every expected failure; `str(e)` is a sentence meant for the user."""
+    """Base of every expected failure; `str(e)` is a sentence meant for the user.
+
+    `advice` defaults to the class's; one raise site may name another way out.
+    """
 
     advice: Advice = Advice.NONE
+
+    def __init__(self, *args: object, advice: Advice | None = None) -> None:
+        super().__init__(*args)
+        if advice is not None:
+            self.advice = advice
 
 
 class UserError(InPhotosError, ValueError):
@@ -77,3 +87,15 @@ class LibraryInUseError(InPhotosError):
     """Another InPhotos process has this library open."""
 
     advice = Advice.CLOSE_OTHER
+
+
+class DecodeError(InPhotosError):
+    """A file that cannot be indexed; str(e) is the reason shown to the user.
+
+    `retry_later`: the file went away or changed while it was read, so it is not recorded
+    as a bad file; the next scan looks at it again.
+    """
+
+    def __init__(self, *args: object, retry_later: bool = False, advice: Advice | None = None) -> None:
+        super().__init__(*args, advice=advice)
+        self.retry_later = retry_later

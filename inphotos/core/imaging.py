@@ -22,6 +22,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from inphotos.errors import DecodeError
+from inphotos.ml.pixels import PixelSpec
+
 log = logging.getLogger(__name__)
 
 #: Images with more pixels than this are skipped: decoding them would take gigabytes.
@@ -58,29 +61,6 @@ def register_heif() -> bool:
         except ImportError:  # pragma: no cover - it is a dependency, but keep going without it
             log.warning("pillow-heif is not installed: HEIC photos will be skipped")
     return _heif_registered
-
-
-class DecodeError(Exception):
-    """A file that cannot be indexed; str(e) is the reason shown to the user."""
-
-
-@dataclass(frozen=True)
-class PixelSpec:
-    """How the model wants its pixels: square `size`, per-channel mean and std."""
-
-    size: int = 224
-    mean: tuple[float, float, float] = (0.48145466, 0.4578275, 0.40821073)
-    std: tuple[float, float, float] = (0.26862954, 0.26130258, 0.27577711)
-    resize_mode: str = "shortest"
-    interpolation: str = "bicubic"
-
-    @property
-    def resample(self) -> Image.Resampling:
-        return {
-            "bilinear": Image.Resampling.BILINEAR,
-            "nearest": Image.Resampling.NEAREST,
-            "lanczos": Image.Resampling.LANCZOS,
-        }.get(self.interpolation, Image.Resampling.BICUBIC)
 
 
 @dataclass
@@ -153,18 +133,30 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+_RESAMPLE = {
+    "bilinear": Image.Resampling.BILINEAR,
+    "nearest": Image.Resampling.NEAREST,
+    "lanczos": Image.Resampling.LANCZOS,
+}
+
+
+def resample_filter(spec: PixelSpec) -> Image.Resampling:
+    """Pillow's filter for the model's interpolation (bicubic unless it names another)."""
+    return _RESAMPLE.get(spec.interpolation, Image.Resampling.BICUBIC)
+
+
 def model_pixels(img: Image.Image, spec: PixelSpec) -> np.ndarray:
     """Resize (shortest side, bicubic), centre-crop and normalise an RGB image to CHW float32."""
     s = spec.size
     w, h = img.size
     if spec.resize_mode == "squash":
-        img = img.resize((s, s), spec.resample)
+        img = img.resize((s, s), resample_filter(spec))
     else:
         scale = s / min(w, h) if spec.resize_mode == "shortest" else s / max(w, h)
         nw, nh = max(s, round(w * scale)), max(s, round(h * scale))
         if spec.resize_mode == "longest":
             nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-        img = img.resize((nw, nh), spec.resample)
+        img = img.resize((nw, nh), resample_filter(spec))
         left, top = (nw - s) // 2, (nh - s) // 2
         img = img.crop((left, top, left + s, top + s))  # pads with black when "longest"
     gain = np.float32(1 / 255) / np.asarray(spec.std, np.float32)
@@ -178,7 +170,7 @@ def check_regular_file(path: str | os.PathLike[str]) -> os.stat_result:
     try:
         st = os.stat(path)
     except FileNotFoundError as e:
-        raise DecodeError("file not found (deleted or a broken link)") from e
+        raise DecodeError("file not found (deleted or a broken link)", retry_later=True) from e
     except PermissionError as e:
         raise DecodeError("no permission to read the file") from e
     except OSError as e:
@@ -241,7 +233,7 @@ def open_upright(
     except UnidentifiedImageError as e:
         raise DecodeError("not an image, or an image format InPhotos cannot read") from e
     except FileNotFoundError as e:
-        raise DecodeError("file not found (deleted while indexing)") from e
+        raise DecodeError("file not found (deleted while indexing)", retry_later=True) from e
     except PermissionError as e:
         raise DecodeError("no permission to read the file") from e
     except MemoryError as e:

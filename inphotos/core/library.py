@@ -11,11 +11,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from inphotos.config import DEFAULT_MODEL
 from inphotos.core.control import Control
 from inphotos.core.imaging import DecodeError, check_regular_file, decode
 from inphotos.core.indexer import Indexer, ProgressFn
@@ -39,11 +39,15 @@ class AlreadyInLibraryError(LibraryError):
     """The folder, or a folder holding it, is already in the library."""
 
 
-def default_embedder_factory(spec: str, device: str, precision: str) -> Callable[[], Embedder]:
+def default_embedder_factory(
+    spec: str, device: str, precision: str, cache_dir: Path | None = None
+) -> Callable[[], Embedder]:
+    """Loads the real model; compiled graphs and speed verdicts are kept in `cache_dir`."""
+
     def load() -> Embedder:
         from inphotos.ml.embedder import ClipEmbedder
 
-        return ClipEmbedder(spec, device=device, precision=precision)
+        return ClipEmbedder(spec, device=device, precision=precision, cache_dir=cache_dir)
 
     return load
 
@@ -54,7 +58,7 @@ class Library:
     def __init__(
         self,
         paths: AppPaths,
-        model: str = DEFAULT_MODEL,
+        model: str,
         device: str = "auto",
         precision: str = "auto",
         embedder_factory: Callable[[], Embedder] | None = None,
@@ -65,7 +69,9 @@ class Library:
         self.paths = paths.ensure()
         self.spec: ModelSpec = parse_spec(model)
         self.device = device
-        self._factory = embedder_factory or default_embedder_factory(self.spec.text, device, precision)
+        self._factory = embedder_factory or default_embedder_factory(
+            self.spec.text, device, precision, paths.cache / "torch-compile"
+        )
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
         self.batch_size = batch_size

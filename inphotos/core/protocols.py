@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from inphotos.core.imaging import PixelSpec
+from inphotos.ml.pixels import PixelSpec
 
 
 class Embedder(Protocol):

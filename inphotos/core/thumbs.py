@@ -7,17 +7,16 @@ thumbnail. The cache lives under the app's cache folder, never beside the photos
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import io
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image
 
 from inphotos.core.imaging import THUMB_SIZE, DecodeError, open_upright
+from inphotos.fsutil import TEMP_PREFIX, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +46,7 @@ class ThumbnailCache:
         # write, so on a disk that fills up mid-file it left a truncated thumbnail behind.
         encoded = io.BytesIO()
         image.save(encoded, "JPEG", quality=85)
-        data = encoded.getbuffer()
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".jpg")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                if os.fstat(f.fileno()).st_size != len(data):
-                    raise OSError(errno.ENOSPC, "the thumbnail could not be written whole")
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(target, encoded.getvalue(), durable=False)  # a cache: no sync per photo
         return target
 
     def move(self, old: tuple[str, int, int], new: tuple[str, int, int]) -> None:
@@ -102,7 +89,7 @@ class ThumbnailCache:
     def remove_stale_temp_files(self) -> int:
         """Delete temp files left by a crash; returns how many."""
         n = 0
-        for p in self.root.glob("*/.tmp-*"):
+        for p in self.root.glob(f"*/{TEMP_PREFIX}*"):
             with contextlib.suppress(OSError):
                 p.unlink()
                 n += 1

@@ -1,20 +1,19 @@
 """The photo store: one ObjectBox database per model identity.
 
 Owns every read and write of photos, folders and skipped files; callers see plain dataclasses,
-never ObjectBox objects. Paths whose bytes are not valid UTF-8 are stored in a reversible
-escaped form so they can be indexed like any other.
+never ObjectBox objects. Its helpers live beside it: the record file (meta.py), the mapping of
+failures to user errors (failures.py) and the ObjectBox workarounds (obx.py).
+
+Longer than most modules (~470 lines) on purpose: it is one class, the whole database API,
+and every method is a short query or write; splitting it by entity would scatter the one
+in-use/close protocol that each of them must follow.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import errno
 import functools
-import json
 import logging
-import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,71 +23,36 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 import objectbox
-import objectbox.c as obx_c
-import objectbox.exceptions
 from objectbox import Store
 
 from inphotos.db.entities import Schema, schema_for
+from inphotos.db.failures import store_error
 from inphotos.db.lock import ProcessLock
+from inphotos.db.meta import (
+    FORMAT_VERSION,
+    META_FILE,
+    META_LOCK,
+    migrate,
+    new_meta,
+    read_meta,
+    write_meta,
+)
+from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.errors import DiskFullError, NewerFormatError, StoreError
 from inphotos.records import FolderRecord, PhotoRecord, SkippedRecord
 
+__all__ = [
+    "FORMAT_VERSION", "META_FILE", "DiskFullError", "PhotoStore", "StoreError", "WriteBatch",
+    "decode_path", "encode_path", "read_meta",
+]
+
 log = logging.getLogger(__name__)
 
-#: 1: the first release. 2: the meta file records which weights made the vectors ("weights")
-#: and since when vectors are current ("vectors_valid_from_ms"); the database is unchanged.
-FORMAT_VERSION = 2
-META_FILE = "inphotos-db.json"
 MODEL_JSON = "objectbox-model.json"
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_DB_SIZE_KB = 256 * 1024 * 1024  # an upper bound, not a reservation: the file grows as needed
-_RAW_PREFIX = "raw:"
-
-try:  # Generated (un)marshalling code: about 4x faster reads of many photos (rescan, grid).
-    import objectbox.experimental as _obx_experimental
-
-    _obx_experimental.enable_flatbuffers_codegen()
-except Exception:  # pragma: no cover - older objectbox: the generic path works, only slower
-    log.info("ObjectBox code generation unavailable; using the generic marshaller")
-
-
-class _WriteTx:
-    """A write transaction that survives a failed commit.
-
-    objectbox-python's own `write_tx()` calls `obx_txn_close()` after a failed
-    `obx_txn_success()`, but the C API frees the transaction in both cases ("do not even call
-    obx_txn_close()"): on a full disk that use-after-free spun forever at 100% CPU.
-    """
-
-    __slots__ = ("_c_store", "_tx")
-
-    def __init__(self, store: Store) -> None:
-        self._c_store = store._c_store
-
-    def __enter__(self) -> None:
-        self._tx = obx_c.obx_txn_write(self._c_store)
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is not None:
-            obx_c.obx_txn_close(self._tx)  # abort
-        else:
-            obx_c.obx_txn_success(self._tx)  # commits and frees, also when the commit fails
-
-
-def encode_path(path: str) -> str:
-    """Paths are stored as UTF-8; undecodable bytes get a reversible escape."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        raw = os.fsencode(path)
-        return _RAW_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-def decode_path(stored: str) -> str:
-    if stored.startswith(_RAW_PREFIX):
-        return os.fsdecode(base64.urlsafe_b64decode(stored[len(_RAW_PREFIX) :]))
-    return stored
+#: How long `close()` waits for calls running on other threads before leaving the close to them.
+CLOSE_WAIT_S = 1.0
 
 
 def _now_ms() -> int:
@@ -108,101 +72,33 @@ class WriteBatch:
         return bool(self.photos or self.remove_photo_ids or self.skipped or self.remove_skipped_ids)
 
 
-def read_meta(directory: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def write_meta(directory: Path, meta: dict[str, Any]) -> None:
-    write_meta_file(directory / META_FILE, meta)
-
-
-def write_meta_file(path: Path, meta: dict[str, Any]) -> None:
-    """Replace a meta file atomically: a crash or a full disk leaves the old one whole."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFullError(_disk_full_message(path.parent)) from e
-        raise StoreError(f"Cannot save {path}: {e.strerror or e}") from e
-
-
-#: Below this much free space, a failed write is put down to a full disk.
-LOW_SPACE_BYTES = 32 * 1024 * 1024
-
-
-def _disk_full_message(directory: Path) -> str:
-    return (
-        f"The disk holding the InPhotos library ({directory}) is full, so the last changes were "
-        "not saved. Everything saved before is intact. Free some space, then index again: it "
-        "goes on from where it stopped."
-    )
-
-
-def _low_on_space(directory: Path) -> bool:
-    try:
-        return shutil.disk_usage(directory).free < LOW_SPACE_BYTES
-    except OSError:
-        return False
-
-
-def _store_error(directory: Path, e: objectbox.DbError) -> StoreError:
-    """The user-facing error for a database failure.
-
-    A full disk shows up as DbFullError, or (on tmpfs and some other file systems) as a
-    general storage or I/O error from the commit: the free space tells those apart.
-    """
-    storage = (objectbox.exceptions.GeneralStorageError, objectbox.exceptions.IoError)
-    if isinstance(e, objectbox.DbFullError) or (isinstance(e, storage) and _low_on_space(directory)):
-        return DiskFullError(_disk_full_message(directory))
-    return StoreError(f"The InPhotos database in {directory} reported an error: {e}")
-
-
-def _migrate(directory: Path, meta: dict[str, Any], weights: str) -> dict[str, Any]:
-    """Bring an older index's meta up to this version, keeping every vector.
-
-    The old meta file is kept beside it (`inphotos-db.v1.json`), so an older InPhotos's
-    record is never lost.
-    """
-    old = int(meta.get("format", 1))
-    backup = directory / f"inphotos-db.v{old}.json"
-    if not backup.exists():
-        write_meta_file(backup, meta)
-    meta = dict(meta)
-    if old < 2:
-        # Format 1 did not record the weights. The model is the same one (its database is
-        # chosen by the model's name), so the vectors are taken as coming from these weights.
-        meta["weights"] = weights
-    meta["format"] = FORMAT_VERSION
-    write_meta(directory, meta)
-    log.info("Index in %s migrated from format %d to %d; no photo is embedded again",
-             directory, old, FORMAT_VERSION)
-    return meta
-
-
 def _in_use(method: F) -> F:
-    """Count the call as in use, so `close()` waits for it instead of pulling the store away."""
+    """Count the call as running, so the store is never closed under it.
+
+    A call that another call of the same thread makes (`nearest` counting first) is part of
+    the outer one: it runs even when `close()` came in between.
+    """
 
     @functools.wraps(method)
     def wrapper(self: PhotoStore, *args: Any, **kwargs: Any) -> Any:
+        nested = getattr(self._local, "depth", 0) > 0
         with self._cv:
-            if self._closed:
+            if self._closed and not nested:
                 raise StoreError("The photo library was closed.")
             self._in_flight += 1
+        self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
             return method(self, *args, **kwargs)
         except objectbox.DbError as e:
-            raise _store_error(self.directory, e) from e
+            raise store_error(self.directory, e) from e
         finally:
+            self._local.depth -= 1
             with self._cv:
                 self._in_flight -= 1
                 self._cv.notify_all()
+                last = self._closed and self._in_flight == 0
+            if last:  # close() stopped waiting: the last call out closes the database
+                self._release()
 
     return cast(F, wrapper)
 
@@ -210,23 +106,25 @@ def _in_use(method: F) -> F:
 class PhotoStore:
     """An open library database; reads from any thread, one writer at a time.
 
-    Closing waits for calls in progress on other threads: ObjectBox must not be closed under
-    a running query.
+    `close()` refuses new calls at once and never closes ObjectBox under a running call: if
+    calls are still running after a short wait, the last of them closes it as it returns.
     """
 
     def __init__(
         self, directory: Path, dims: int, model_spec: str, lock: bool = True, weights: str = ""
     ) -> None:
         self._cv = threading.Condition()
+        self._local = threading.local()
         self._in_flight = 0
         self._closed = False
+        self._released = False
         self.directory = directory
         self.dims = dims
         self.model_spec = model_spec
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = ProcessLock(directory / "inphotos.lock") if lock else None
         try:
-            meta = read_meta(directory)
+            meta = read_meta(directory)  # a damaged record file stops here, untouched
             if meta and int(meta.get("dims", dims)) != dims:
                 raise StoreError(
                     f"The database in {directory} holds {meta.get('dims')}-dimensional vectors, "
@@ -237,41 +135,70 @@ class PhotoStore:
                     f"The database in {directory} was written by a newer InPhotos; update the app."
                 )
             self.schema: Schema = schema_for(dims, str(directory.resolve()))
-            try:
-                self._store = Store(
-                    model=self.schema.model,
-                    directory=str(directory),
-                    model_json_file=str(directory / MODEL_JSON),
-                    max_db_size_in_kb=MAX_DB_SIZE_KB,
-                )
-            except (objectbox.FileCorruptError, objectbox.FilePagesCorruptError) as e:
-                raise StoreError(f"The database in {directory} is damaged: {e}") from e
-            except objectbox.DbError as e:
-                raise _store_error(directory, e) from e
+            self._store = self._open(directory)
+            self._photos = self._store.box(self.schema.photo)
+            self._folders = self._store.box(self.schema.folder)
+            self._skipped = self._store.box(self.schema.skipped)
             if not meta:
-                meta = {"format": FORMAT_VERSION, "model": model_spec, "dims": dims,
-                        "created_ms": _now_ms(), "complete": False, "weights": weights}
+                if self._photos.count() or self._folders.count():
+                    self._store.close()
+                    raise StoreError(
+                        f"The record file of the index in {directory} ({META_FILE}) is missing, "
+                        "so InPhotos cannot tell which model made its vectors. Restore it from a "
+                        f"backup, or delete the folder {directory} to index the photos again."
+                    )
+                meta = new_meta(model_spec, dims, weights)
                 write_meta(directory, meta)
             elif int(meta.get("format", 1)) < FORMAT_VERSION:
-                meta = _migrate(directory, meta, weights)
+                meta = migrate(directory, meta, weights)
             self.meta = meta
         except BaseException:
             if self._lock:
                 self._lock.release()
             raise
-        self._photos = self._store.box(self.schema.photo)
-        self._folders = self._store.box(self.schema.folder)
-        self._skipped = self._store.box(self.schema.skipped)
+
+    def _open(self, directory: Path) -> Store:
+        try:
+            return Store(
+                model=self.schema.model,
+                directory=str(directory),
+                model_json_file=str(directory / MODEL_JSON),
+                max_db_size_in_kb=MAX_DB_SIZE_KB,
+            )
+        except (objectbox.FileCorruptError, objectbox.FilePagesCorruptError) as e:
+            raise StoreError(f"The database in {directory} is damaged: {e}") from e
+        except objectbox.DbError as e:
+            raise store_error(directory, e) from e
 
     # ---------------------------------------------------------------- lifecycle
 
-    def close(self, timeout_s: float = 60.0) -> None:
+    def close(self, wait_s: float = CLOSE_WAIT_S) -> None:
+        """Refuse new calls now; close the database once the running calls are done.
+
+        Waits at most `wait_s` for calls on other threads; if some still run then, the last
+        of them closes the database (and releases the library) as it returns.
+        """
         with self._cv:
             self._closed = True
-            if not self._cv.wait_for(lambda: self._in_flight == 0, timeout=timeout_s):
-                log.error("Closing the store while %d calls still run", self._in_flight)
-        if getattr(self, "_store", None) is not None:
-            self._store.close()
+            if not self._cv.wait_for(lambda: self._in_flight == 0, timeout=wait_s):
+                log.info("%d store calls still running; the last one closes the database",
+                         self._in_flight)
+                return
+        self._release()
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called (the database may still be finishing a call)."""
+        return self._closed
+
+    def _release(self) -> None:
+        with self._cv:
+            if self._released:
+                return
+            self._released = True
+        store = getattr(self, "_store", None)
+        if store is not None:
+            store.close()
             self._store = None  # type: ignore[assignment]
         if self._lock:
             self._lock.release()
@@ -284,8 +211,10 @@ class PhotoStore:
         self.close()
 
     def set_meta(self, **values: Any) -> None:
-        self.meta.update(values)
-        write_meta(self.directory, self.meta)
+        """Record `values` in the index's record file (threads write it one at a time)."""
+        with META_LOCK:
+            self.meta.update(values)
+            write_meta(self.directory, self.meta)
 
     def size_on_disk(self) -> int:
         p = self.directory / "data.mdb"
@@ -410,11 +339,13 @@ class PhotoStore:
             return []
         try:
             ids = self._write(batch, replace=False)
-        except objectbox.IllegalStateError as e:
-            # ObjectBox's HNSW index cannot always update a stored vector in place ("Index
-            # update not yet supported"): then the photos that were put again replace their
-            # old rows (removed, and inserted under new ids) in one transaction.
-            if "Index update" not in str(e):
+        except objectbox.IllegalStateError:
+            # ObjectBox's HNSW index sometimes refuses to update a stored vector in place
+            # ("Index update not yet supported"; seen after a few thousand updates and removes
+            # of one library). Then the photos put again replace their old rows (removed, and
+            # inserted under new ids) in one transaction. A batch that updates no stored row
+            # cannot be helped by that; and if the retry fails too, its error is the answer.
+            if not any(r.id for r in batch.photos):
                 raise
             log.info("Vector index refused an in-place update; replacing the rows instead")
             ids = self._write(batch, replace=True)
@@ -436,7 +367,7 @@ class PhotoStore:
             )
             for s in batch.skipped
         ]
-        with _WriteTx(self._store):
+        with WriteTx(self._store):
             if batch.remove_photo_ids or replaced:
                 self._photos.remove_many([*batch.remove_photo_ids, *replaced])
             if batch.remove_skipped_ids:
@@ -485,7 +416,7 @@ class PhotoStore:
         """Forget a folder and its photos (the files on disk are untouched); returns photos removed."""
         enc = encode_path(path)
         p, s = self.schema.photo, self.schema.skipped
-        with _WriteTx(self._store):
+        with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
             removed = int(q.remove())
             self._skipped.query(s.folder.equals(enc)).build().remove()
@@ -498,7 +429,7 @@ class PhotoStore:
     def reassign_folder(self, old: str, new: str) -> None:
         """Move photos of folder `old` under library folder `new` (when a parent is added)."""
         enc_old, enc_new = encode_path(old), encode_path(new)
-        with _WriteTx(self._store):
+        with WriteTx(self._store):
             objs = self._photos.query(self.schema.photo.folder.equals(enc_old)).build().find()
             for o in objs:
                 o.folder = enc_new

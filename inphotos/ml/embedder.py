@@ -1,7 +1,9 @@
 """The CLIP embedder: loads an open_clip model and turns pixels and text into unit vectors.
 
 Imports torch lazily. Every failure a user can cause (offline first download, damaged weights,
-unknown model name) becomes a `ModelError` whose message says what to do.
+unknown model name) becomes a `ModelError` that says what happened; its `advice` names the way
+out, which the caller (app or CLI) words in its own terms. A failure of another kind inside
+the model's code is a bug and propagates as it is.
 """
 
 from __future__ import annotations
@@ -9,16 +11,24 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from inphotos.core.imaging import PixelSpec
-from inphotos.errors import DownloadError, ModelError
+from inphotos.errors import Advice, DownloadError, ModelError
+from inphotos.ml.download import (
+    ProgressFn,
+    cached_weights,
+    download_weights,
+    hub_files,
+    is_network_error,
+)
 from inphotos.ml.fast import (
     COMPILE_MIN_PHOTOS_COLD,
     COMPILE_MIN_PHOTOS_WARM,
@@ -31,10 +41,12 @@ from inphotos.ml.hub import cache_first
 from inphotos.ml.models import (
     CONFIG_FILE,
     ModelSpec,
-    hub_repo,
     parse_spec,
 )
+from inphotos.ml.pixels import PixelSpec
 from inphotos.ml.weights import load_weights_lean, weights_loaded_separately
+
+__all__ = ["ClipEmbedder", "cached_weights", "download_weights", "pick_device"]
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +55,25 @@ log = logging.getLogger(__name__)
 # (Read when torch is first imported, which happens in this package only.)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total)
 
-_OFFLINE_HINT = (
-    "Check the internet connection and try again, or copy the model folder (open_clip_config.json "
-    "plus weights) to this computer by hand and choose it with --model local-dir:PATH "
-    "(in the app: Settings → Model → Use a model folder…)."
-)
+def _loading_error_types() -> tuple[type[BaseException], ...]:
+    """What a damaged, truncated or mismatched weights file or config raises while loading.
+
+    (torch.load, safetensors, load_state_dict, json.) Anything else is a bug in the code.
+    """
+    found: list[type[BaseException]] = [
+        RuntimeError, ValueError, OSError, EOFError, KeyError, pickle.UnpicklingError,
+    ]
+    try:
+        from safetensors import SafetensorError
+
+        found.append(SafetensorError)
+    except ImportError:  # pragma: no cover - open_clip depends on it
+        pass
+    import zipfile
+
+    found.append(zipfile.BadZipFile)
+    return tuple(found)
 
 
 def pick_device(requested: str = "auto") -> str:
@@ -65,21 +89,17 @@ def pick_device(requested: str = "auto") -> str:
             return "mps"
         return "cpu"
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError("--device cuda was asked for, but no CUDA GPU is available")
+        raise ModelError("The CUDA device was asked for, but no CUDA GPU is available",
+                         advice=Advice.NONE)
     if requested == "mps":
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
-            raise ModelError("--device mps was asked for, but Apple MPS is not available")
+            raise ModelError("The MPS device was asked for, but Apple MPS is not available",
+                             advice=Advice.NONE)
     if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
-        raise ModelError(f"Unknown device {requested!r}: use auto, cpu, cuda or mps")
+        raise ModelError(f"Unknown device {requested!r}: use auto, cpu, cuda or mps",
+                         advice=Advice.NONE)
     return requested
-
-
-def _is_network_error(e: BaseException) -> bool:
-    text = f"{type(e).__name__}: {e}".lower()
-    markers = ("download", "connect", "offline", "network", "resolve", "timed out", "timeout",
-               "hf hub", "huggingface", "localentrynotfound", "ssl", "proxy", "http")
-    return any(m in text for m in markers)
 
 
 def _check_spec(spec: ModelSpec) -> None:
@@ -105,95 +125,16 @@ def _check_spec(spec: ModelSpec) -> None:
             )
 
 
-def _hub_files(spec: ModelSpec) -> tuple[str, list[str], dict[str, Any]] | None:
-    """(repo, candidate file names, pretrained cfg) of a model's weights on the hub.
-
-    The names are tried in open_clip's own order (safetensors first), so the file fetched
-    here is the one open_clip then finds in the cache.
-    """
-    import open_clip
-    from open_clip import pretrained as oc_pretrained
-
-    if spec.kind == "hf-hub":
-        name = oc_pretrained.HF_WEIGHTS_NAME
-        return hub_repo(spec), [*oc_pretrained._get_safe_alternatives(name), name], {}
-    cfg = open_clip.get_pretrained_cfg(spec.arch, spec.pretrained or "")
-    hub = cfg.get("hf_hub", "") if cfg else ""
-    if not hub:
-        return None
-    model_id, filename = os.path.split(hub)
-    filename = filename or "open_clip_pytorch_model.bin"
-    return model_id, [*oc_pretrained._get_safe_alternatives(filename), filename], dict(cfg)
-
-
-def cached_weights(spec_text: str) -> str | None:
-    """The weights file of a built-in or hf-hub model if it is already downloaded (no network)."""
-    spec = parse_spec(spec_text)
-    if spec.kind == "local-dir":
-        return None
-    files = _hub_files(spec)
-    if files is None:
-        return None
-    from huggingface_hub import try_to_load_from_cache
-
-    model_id, names, _ = files
-    for name in names:
-        found = try_to_load_from_cache(model_id, name)
-        if isinstance(found, str) and os.path.isfile(found):
-            return found
-    return None
-
-
-def download_weights(spec_text: str, progress: ProgressFn | None = None) -> str | None:
-    """Fetch a built-in model's weights into the usual cache, reporting bytes as they arrive.
-
-    Returns the weights file (at once, without network, when already cached), or None when
-    there is nothing to download (local-dir, or weights open_clip fetches by URL).
-
-    Raises:
-        DownloadError: offline, blocked or interrupted.
-    """
-    spec = parse_spec(spec_text)
-    if spec.kind == "local-dir":
-        return None
-    cached = cached_weights(spec_text)
-    if cached:
-        return cached
-    files = _hub_files(spec)
-    if files is None:
-        return None
-    from huggingface_hub import hf_hub_download
-    from tqdm.auto import tqdm as base_tqdm
-
-    class _Progress(base_tqdm):  # type: ignore[misc, valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["disable"] = False
-            kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the bar
-            super().__init__(*args, **kwargs)
-
-        def update(self, n: float | None = 1) -> bool | None:
-            r = super().update(n)
-            if progress is not None and self.total:
-                progress(int(self.n), int(self.total))
-            return r
-
-    model_id, names, _ = files
-    last: BaseException | None = None
-    for name in names:
-        try:
-            return str(hf_hub_download(model_id, name, tqdm_class=_Progress))
-        except Exception as e:  # try the next alternative, report the last failure
-            last = e
-    raise DownloadError(
-        f"Could not download the model {spec.text} ({type(last).__name__}). {_OFFLINE_HINT}"
-    ) from last
-
-
 class ClipEmbedder:
     """An open_clip model ready to embed.
 
-    Thread-safe without a lock: inference never mutates the model, so a text query from the
-    search thread runs beside an image batch from the indexer instead of queueing behind it.
+    Thread-safe: eager inference never mutates the model, so a text query from the search
+    thread runs beside an image batch from the indexer instead of queueing behind it; the
+    compiled image tower, which has state, guards itself (see `CompiledImageTower`).
+
+    Args:
+        cache_dir: where compiled graphs and speed verdicts are kept across runs (the caller
+            decides; None keeps nothing on disk).
     """
 
     def __init__(
@@ -203,8 +144,11 @@ class ClipEmbedder:
         precision: str = "auto",
         progress: ProgressFn | None = None,
         compile_images: bool = True,
+        cache_dir: Path | None = None,
     ) -> None:
         t0 = time.perf_counter()
+        self.cache_dir = cache_dir
+        self._prepare_lock = threading.Lock()
         self.spec = parse_spec(spec_text)
         import open_clip
         import torch
@@ -214,7 +158,7 @@ class ClipEmbedder:
         if precision == "auto":
             if self.device == "cuda":
                 precision = "fp16"
-            elif self.device == "cpu" and bf16_is_faster():
+            elif self.device == "cpu" and bf16_is_faster(cache_dir):
                 precision = "bf16"  # ~1.8x on CPUs with native bf16; vectors within 0.9999
             else:
                 precision = "fp32"
@@ -227,7 +171,7 @@ class ClipEmbedder:
             # Resolve the weights file ourselves: a cached model then loads with no network
             # access at all, and a first download reports its progress.
             weights = download_weights(self.spec.text, progress)
-            files = _hub_files(self.spec)
+            files = hub_files(self.spec)
             if weights and files:
                 cfg = files[2]
                 pretrained = weights
@@ -272,10 +216,13 @@ class ClipEmbedder:
                 f"The model {self.spec.text} needs a Python package that is not installed: {e}"
             ) from e
         except Exception as e:
-            if self.spec.kind != "local-dir" and _is_network_error(e):
+            if self.spec.kind != "local-dir" and is_network_error(e):
                 raise DownloadError(
-                    f"Could not download the model {self.spec.text}. {_OFFLINE_HINT}"
+                    f"Could not download the model {self.spec.text} ({type(e).__name__}). "
+                    "Check the internet connection."
                 ) from e
+            if not isinstance(e, _loading_error_types()):
+                raise  # a TypeError, AttributeError... in the code: a bug, not the weights
             raise ModelError(
                 f"The weights of the model {self.spec.text} are damaged or do not match its "
                 f"configuration ({type(e).__name__}). Download them again or choose another model."
@@ -333,15 +280,18 @@ class ClipEmbedder:
         some CPUs and nothing on others, so it is tried only for a big enough job and kept
         only where it measured faster (see `CompiledImageTower`).
         """
-        if not self.compile_enabled or self.device != "cpu" or self._compiled is not None:
+        if not self.compile_enabled or self.device != "cpu":
             return
-        tower = CompiledImageTower(self.model, batch_size, self.spec.key)
-        if tower.known_slower():
-            return
-        needed = COMPILE_MIN_PHOTOS_WARM if tower.warm() else COMPILE_MIN_PHOTOS_COLD
-        if count >= needed:
-            log.info("Compiling the image tower for %d photos", count)
-            self._compiled = tower
+        with self._prepare_lock:
+            if self._compiled is not None:
+                return
+            tower = CompiledImageTower(self.model, batch_size, self.spec.key, self.cache_dir)
+            if tower.known_slower():
+                return
+            needed = COMPILE_MIN_PHOTOS_WARM if tower.warm() else COMPILE_MIN_PHOTOS_COLD
+            if count >= needed:
+                log.info("Compiling the image tower for %d photos", count)
+                self._compiled = tower
 
     def encode_pixels(self, batch: np.ndarray) -> np.ndarray:
         """(N, 3, S, S) normalised float32 pixels -> (N, dims) unit vectors."""
@@ -353,7 +303,9 @@ class ClipEmbedder:
             x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device, self._dtype)
             tower = self._compiled
             if tower is not None and len(batch) <= tower.batch_size:
-                return self._normalise(tower(x))
+                out = tower.try_call(x)  # None while another thread runs it: go eager
+                if out is not None:
+                    return self._normalise(out)
             return self._normalise(self.model.encode_image(x))
 
     def encode_text(self, texts: Sequence[str]) -> np.ndarray:

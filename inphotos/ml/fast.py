@@ -7,12 +7,16 @@
 - The image tower can be compiled with torch.compile for CPU: ~1.6x on a laptop, identical
   output. Compilation costs tens of seconds once (cached on disk across runs), so it is only
   used when enough photos wait, and any failure falls back to eager mode.
+
+Where verdicts and compiled graphs are kept on disk is the caller's choice (`cache_dir`):
+this module never reads the app's paths. With no folder, nothing is remembered.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -59,18 +63,22 @@ def encode_text_short(model: Any, tokens: Any) -> Any:
     return x
 
 
-def bf16_is_faster() -> bool:
+def bf16_is_faster(cache_dir: Path | None = None) -> bool:
     """Whether this CPU multiplies bfloat16 clearly faster than float32 (AVX512-BF16, AMX).
 
     Decided by timing the ViT-B MLP's matrix shape both ways (~50 ms, once per machine; the
     verdict is kept on disk). CPUs without native bf16 emulate it and are slower, so they
     keep fp32.
+
+    Args:
+        cache_dir: where the verdict is kept; None measures every time.
     """
-    verdict = compile_cache_dir() / "cpu-bf16.verdict"
-    try:
-        return verdict.read_text(encoding="utf-8").split()[0] == "faster"
-    except (OSError, IndexError):
-        pass
+    verdict = cache_dir / "cpu-bf16.verdict" if cache_dir is not None else None
+    if verdict is not None:
+        try:
+            return verdict.read_text(encoding="utf-8").split()[0] == "faster"
+        except (OSError, IndexError):
+            pass
     import torch
 
     def best(dtype: Any) -> float:
@@ -86,20 +94,14 @@ def bf16_is_faster() -> bool:
     with torch.inference_mode():
         gain = best(torch.float32) / best(torch.bfloat16)
     faster = gain >= 1.3
-    try:
-        verdict.parent.mkdir(parents=True, exist_ok=True)
-        verdict.write_text(f"{'faster' if faster else 'slower'} {gain:.2f}\n", encoding="utf-8")
-    except OSError:
-        pass
+    if verdict is not None:
+        try:
+            verdict.parent.mkdir(parents=True, exist_ok=True)
+            verdict.write_text(f"{'faster' if faster else 'slower'} {gain:.2f}\n", encoding="utf-8")
+        except OSError:
+            pass
     log.info("bfloat16 matmul is %.2fx float32 on this CPU", gain)
     return faster
-
-
-def compile_cache_dir() -> Path:
-    """Where inductor keeps compiled graphs, so the next run starts warm."""
-    from inphotos.paths import app_paths
-
-    return app_paths().cache / "torch-compile"
 
 
 class CompiledImageTower:
@@ -109,15 +111,22 @@ class CompiledImageTower:
     work; if it is not at least 10% faster it is dropped, and the verdict is remembered on
     disk so later runs do not pay for compiling again. (On some CPUs the eager kernels are
     already as fast as anything inductor generates.)
+
+    Thread-safe: the trials, the compile and every run of the compiled graph hold one lock,
+    because they change the tower's state and a compiled graph is not meant to run on two
+    threads at once. `try_call` does not wait for that lock: a find-similar query beside an
+    indexing batch runs the eager model instead (the same vectors), never queueing behind it.
     """
 
     TRIAL_BATCHES = 2
     MIN_GAIN = 1.1
 
-    def __init__(self, model: Any, batch_size: int, key: str) -> None:
+    def __init__(self, model: Any, batch_size: int, key: str, cache_dir: Path | None = None) -> None:
         self.model = model
         self.batch_size = batch_size
         self.key = key
+        self.cache_dir = cache_dir
+        self._lock = threading.Lock()
         self._fn: Any = None
         self.failed = False
         self.speedup: float | None = None
@@ -125,12 +134,18 @@ class CompiledImageTower:
         self._compiled: list[float] = []
 
     @property
-    def marker(self) -> Path:
-        return compile_cache_dir() / f"{self.key}-b{self.batch_size}.verdict"
+    def marker(self) -> Path | None:
+        """The verdict file, or None when nothing is kept on disk."""
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / f"{self.key}-b{self.batch_size}.verdict"
 
     def _verdict(self) -> str:
+        marker = self.marker
+        if marker is None:
+            return ""
         try:
-            return self.marker.read_text(encoding="utf-8").split()[0]
+            return marker.read_text(encoding="utf-8").split()[0]
         except (OSError, IndexError):
             return ""
 
@@ -144,6 +159,21 @@ class CompiledImageTower:
 
     def __call__(self, x: Any) -> Any:
         """Encode a batch of at most `batch_size` images (padded to the fixed size)."""
+        if self.failed:
+            return self.model.encode_image(x)
+        with self._lock:
+            return self._run(x)
+
+    def try_call(self, x: Any) -> Any | None:
+        """Like calling the tower, or None at once when it is dropped or busy on another thread."""
+        if self.failed or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._run(x)
+        finally:
+            self._lock.release()
+
+    def _run(self, x: Any) -> Any:
         import torch
 
         n = x.shape[0]
@@ -160,9 +190,9 @@ class CompiledImageTower:
             x = torch.cat([x, pad])
         try:
             if self._fn is None:
-                cache = compile_cache_dir()
-                cache.mkdir(parents=True, exist_ok=True)
-                os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache))
+                if self.cache_dir is not None:
+                    self.cache_dir.mkdir(parents=True, exist_ok=True)
+                    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(self.cache_dir))
                 t0 = time.perf_counter()
                 fn = torch.compile(self.model.visual, dynamic=False)
                 out = fn(x)
@@ -184,11 +214,13 @@ class CompiledImageTower:
     def _judge(self) -> None:
         self.speedup = min(self._eager) / min(self._compiled)
         faster = self.speedup >= self.MIN_GAIN
-        try:
-            verdict = "faster" if faster else "slower"
-            self.marker.write_text(f"{verdict} {self.speedup:.2f}\n", encoding="utf-8")
-        except OSError as e:
-            log.warning("Could not remember the compile verdict: %s", e)
+        marker = self.marker
+        if marker is not None:
+            try:
+                verdict = "faster" if faster else "slower"
+                marker.write_text(f"{verdict} {self.speedup:.2f}\n", encoding="utf-8")
+            except OSError as e:
+                log.warning("Could not remember the compile verdict: %s", e)
         log.info("Compiled image tower: %.2fx eager%s", self.speedup, "" if faster else "; dropped")
         if not faster:
             self.failed = True

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inphotos.core.imaging import PixelSpec
 from inphotos.core.library import Library, LibraryError
 from inphotos.db.lock import LibraryInUseError
+from inphotos.ml.pixels import PixelSpec
 from inphotos.paths import AppPaths, app_paths
 from tests.conftest import make_photo
 from tests.helpers import CountingEmbedder, tree_state
@@ -201,3 +201,13 @@ def test_stats_describe_the_library(library, photos: Path, tiny_model: str) -> N
     assert stats["dims"] == 32
     assert Path(stats["database"]).is_relative_to(library.paths.data)
     assert stats["database_bytes"] > 0
+
+
+def test_the_real_model_keeps_its_compiled_graphs_in_this_librarys_cache(
+    home: AppPaths, tiny_model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine takes its cache folder from the library's paths, not from the environment."""
+    monkeypatch.setenv("INPHOTOS_HOME", str(tmp_path / "elsewhere"))
+    with Library(home, model=tiny_model) as lib:
+        assert lib.embedder.cache_dir == home.cache / "torch-compile"  # type: ignore[attr-defined]
+    assert not (tmp_path / "elsewhere").exists()

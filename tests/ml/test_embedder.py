@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -116,3 +120,108 @@ def test_device_and_precision_choices(tiny_model: str) -> None:
         pick_device("tpu")
     with pytest.raises(ModelError, match="Unknown precision"):
         ClipEmbedder(tiny_model, device="cpu", precision="int3")
+
+
+def test_a_bug_in_the_model_code_is_not_reported_as_damaged_weights(
+    model_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import open_clip
+
+    def broken_code(*args: object, **kwargs: object) -> None:
+        raise TypeError("forward() got an unexpected keyword argument 'x'")
+
+    monkeypatch.setattr(open_clip, "create_model_and_transforms", broken_code)
+    with pytest.raises(TypeError, match="unexpected keyword"):  # a bug: the crash dialog
+        ClipEmbedder(f"local-dir:{model_copy}")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+        OSError(errno.ENETUNREACH, "Network is unreachable"),
+        ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"),
+        TimeoutError("timed out"),
+    ],
+    ids=["gaierror", "enetunreach", "refused", "timeout"],
+)
+def test_network_failures_are_recognised_by_their_type(error: BaseException) -> None:
+    from inphotos.ml.download import is_network_error
+
+    assert is_network_error(error)
+    wrapped = RuntimeError("loading failed")  # also when a library wraps it in its own error
+    wrapped.__cause__ = error
+    assert is_network_error(wrapped)
+
+
+def test_an_error_that_only_mentions_the_network_is_not_a_network_failure() -> None:
+    from inphotos.ml.download import is_network_error
+
+    assert not is_network_error(RuntimeError("could not connect the http download layer"))
+    assert not is_network_error(OSError(errno.ENOENT, "No such file"))
+
+
+def test_huggingface_offline_errors_are_network_failures() -> None:
+    from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
+
+    from inphotos.ml.download import is_network_error
+
+    assert is_network_error(LocalEntryNotFoundError("not cached and offline"))
+    assert is_network_error(OfflineModeIsEnabled("offline"))
+
+
+def test_a_missing_gpu_is_stated_without_naming_a_flag_or_a_menu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torch
+
+    from inphotos.errors import Advice
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ModelError, match="no CUDA GPU") as info:
+        pick_device("cuda")
+    assert "--" not in str(info.value)
+    assert info.value.advice is Advice.NONE  # a model folder would not help
+
+
+@pytest.fixture
+def pixels() -> np.ndarray:
+    return np.random.default_rng(7).standard_normal((4, 3, 32, 32)).astype(np.float32)
+
+
+def test_two_threads_encoding_through_the_compiled_tower_get_the_one_thread_vectors(
+    tiny_model: str, pixels: np.ndarray, tmp_path: Path
+) -> None:
+    """Find-similar and indexing share one embedder while the tower trials, compiles, runs."""
+    emb = ClipEmbedder(tiny_model, cache_dir=tmp_path / "compiled")
+    alone = emb.encode_pixels(pixels)
+    emb.prepare(count=100_000, batch_size=len(pixels))
+    tower = emb._compiled
+    assert tower is not None
+    start = threading.Barrier(2)
+
+    def encode_many(_: int) -> list[np.ndarray]:
+        start.wait()
+        return [emb.encode_pixels(pixels) for _ in range(6)]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = [out for outs in pool.map(encode_many, range(2)) for out in outs]
+    for out in results:
+        assert out.shape == alone.shape
+        assert (out * alone).sum(axis=1).min() > 0.9999
+    assert len(tower._eager) <= tower.TRIAL_BATCHES  # trials were not double-counted
+    assert len(tower._compiled) <= tower.TRIAL_BATCHES
+
+
+def test_a_query_beside_a_running_compiled_batch_does_not_wait_for_it(
+    tiny_model: str, pixels: np.ndarray, tmp_path: Path
+) -> None:
+    emb = ClipEmbedder(tiny_model, cache_dir=tmp_path / "compiled")
+    alone = emb.encode_pixels(pixels[:1])
+    emb.prepare(count=100_000, batch_size=len(pixels))
+    tower = emb._compiled
+    assert tower is not None
+    with tower._lock:  # as while the indexing thread runs a batch through the tower
+        out = emb.encode_pixels(pixels[:1])  # would deadlock here if it waited for the tower
+    np.testing.assert_allclose(out, alone, atol=1e-5)
+    assert tower._eager == []  # the query ran the eager model, not a timed trial

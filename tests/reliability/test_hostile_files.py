@@ -20,7 +20,7 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from inphotos.core import indexer as indexer_module
+from inphotos.core import pipeline as indexer_module
 from inphotos.core.imaging import decode
 from tests.conftest import make_photo
 

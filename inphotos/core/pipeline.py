@@ -1,0 +1,188 @@
+"""The decode side of indexing: files decoded on a small pool, handed out in batches.
+
+Decoding is the CPU-heavy half of indexing that the user did not ask for right now, so its
+threads (and the indexing thread that runs the model) run at a lower scheduling priority, and
+fewer decode threads start when the machine is already busy: the window stays responsive.
+On an idle machine nothing changes: a nice value only matters when others want the CPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+from collections import deque
+from collections.abc import Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from inphotos.core.control import Control
+from inphotos.core.imaging import DecodeError, check_regular_file, decode, fingerprint
+from inphotos.core.plan import Work
+from inphotos.core.thumbs import ThumbnailCache
+from inphotos.ml.pixels import PixelSpec
+
+log = logging.getLogger(__name__)
+
+#: Nice value of the indexing threads (0 is normal, 19 the lowest priority).
+BACKGROUND_NICENESS = 10
+
+
+def default_workers() -> int:
+    """Decode threads: enough to keep the model fed without starving it of cores."""
+    return max(2, min(8, (os.cpu_count() or 2)))
+
+
+def decode_workers(requested: int = 0, load: float | None = None, cpus: int | None = None) -> int:
+    """How many decode threads to start.
+
+    An explicit request is kept. Otherwise `default_workers()`, cut down to the cores other
+    programs leave free when the machine is busy (1-minute load average at half the cores or
+    more); an idle machine gets them all.
+
+    Args:
+        requested: the user's setting (0: InPhotos picks).
+        load: the load average (default: `os.getloadavg()`, where there is one).
+        cpus: the number of cores (default: `os.cpu_count()`).
+    """
+    if requested > 0:
+        return requested
+    cpus = cpus or os.cpu_count() or 2
+    workers = max(2, min(8, cpus))
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # Windows; or unavailable
+            return workers
+    if load < cpus / 2:
+        return workers
+    free = max(0.0, cpus - load)
+    return max(1, min(workers, int(free)))
+
+
+def lower_thread_priority() -> bool:
+    """Give the calling thread a lower CPU priority; False where the OS has no per-thread nice.
+
+    Linux applies `setpriority` to one thread when given its thread id. Elsewhere the call
+    would change the whole process (the window too), so it is not made.
+    """
+    if not hasattr(os, "setpriority") or not sys.platform.startswith("linux"):
+        return False
+    tid = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < BACKGROUND_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICENESS)
+        return True
+    except OSError as e:  # a sandbox that forbids it: run at normal priority
+        log.debug("Could not lower the priority of an indexing thread: %s", e)
+        return False
+
+
+@contextlib.contextmanager
+def background_priority() -> Iterator[None]:
+    """Run the block at background priority, then try to restore the thread's own.
+
+    Raising a priority again needs privileges most users lack, so the thread may stay lower:
+    this is only used on threads that do background work.
+    """
+    tid = threading.get_native_id() if hasattr(os, "getpriority") else 0
+    before = None
+    if tid:
+        with contextlib.suppress(OSError):
+            before = os.getpriority(os.PRIO_PROCESS, tid)
+    lowered = lower_thread_priority()
+    try:
+        yield
+    finally:
+        if lowered and before is not None:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, tid, before)
+
+
+@dataclass
+class Decoded:
+    """One file's decode: the model's pixels and what is stored, or why it was skipped."""
+
+    work: Work
+    pixels: np.ndarray | None = None
+    width: int = 0
+    height: int = 0
+    taken_ms: int = 0
+    fingerprint: str = ""
+    size: int = 0
+    mtime_ns: int = 0
+    error: str = ""
+    retry_later: bool = False
+
+
+def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> Decoded:
+    """Decode one file (and write its thumbnail); failures come back as `error`, never raised."""
+    out = Decoded(work)
+    path = work.entry.path
+    try:
+        before = check_regular_file(path)
+        d = decode(path, spec, want_thumbnail=thumbs is not None)
+        fp = fingerprint(path, before.st_size)
+        after = check_regular_file(path)
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            out.error, out.retry_later = "changed while being read; indexed on the next scan", True
+            return out
+        if thumbs is not None and d.thumbnail is not None:
+            try:
+                thumbs.put(path, after.st_mtime_ns, after.st_size, d.thumbnail)
+            except OSError as e:  # a full cache disk must not stop indexing
+                log.warning("Thumbnail not written for %s: %s", path, e)
+        out.pixels, out.width, out.height, out.taken_ms = d.pixels, d.width, d.height, d.taken_ms
+        out.fingerprint, out.size, out.mtime_ns = fp, after.st_size, after.st_mtime_ns
+    except DecodeError as e:
+        out.error, out.retry_later = str(e), e.retry_later
+    except FileNotFoundError:
+        out.error, out.retry_later = "deleted while being indexed", True
+    except OSError as e:
+        out.error = f"cannot read the file: {e.strerror or e}"
+    return out
+
+
+def decoded_batches(
+    todo: list[Work],
+    spec: PixelSpec,
+    thumbs: ThumbnailCache | None,
+    batch_size: int,
+    workers: int,
+    control: Control,
+) -> Generator[list[Decoded], None, None]:
+    """Decode `todo` on `workers` background-priority threads; yield batches in order.
+
+    A few batches are decoded ahead while the caller embeds. Closing the generator (or a
+    cancel, raised by `control.checkpoint()` between batches) drops the queued decodes.
+    """
+    ahead = batch_size * 2 + workers
+    pending: deque[Future[Decoded]] = deque()
+    it = iter(todo)
+    with ThreadPoolExecutor(
+        workers, thread_name_prefix="decode", initializer=lower_thread_priority
+    ) as pool:
+        try:
+            def fill() -> None:
+                while len(pending) < ahead:
+                    w = next(it, None)
+                    if w is None:
+                        return
+                    pending.append(pool.submit(decode_one, w, spec, thumbs))
+
+            fill()
+            while pending:
+                control.checkpoint()
+                batch: list[Decoded] = []
+                while pending and len(batch) < batch_size:
+                    batch.append(pending.popleft().result())
+                    fill()
+                yield batch
+        finally:
+            for f in pending:
+                f.cancel()
