@@ -21,7 +21,7 @@ from typing import Any, cast
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QImage
 
-from inphotos.core.imaging import DecodeError, load_preview
+from inphotos.core.imaging import load_preview
 from inphotos.core.library import Library
 from inphotos.errors import InPhotosError
 from inphotos.records import Hit, PhotoRecord
@@ -183,10 +183,7 @@ class QueryService(QObject):
 
 def _decode(path: str, max_side: int) -> QImage:
     """A photo as an upright QImage no larger than `max_side` (on a worker thread)."""
-    try:
-        rgb = load_preview(path, max_side)
-    except DecodeError as e:
-        raise InPhotosError(str(e)) from e
+    rgb = load_preview(path, max_side)  # a DecodeError says why, in the preview
     data = rgb.tobytes("raw", "RGB")
     image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
     return image.copy()  # copy: the QImage must own its pixels

@@ -125,3 +125,17 @@ def test_a_pasted_picture_is_searched_as_pasted_image_and_leaves_no_file(
     assert results.scores[0] > 0.99  # the library photo it was copied from comes first
     assert results.photos[0].path == str(photos / "img_02.jpg")
     assert not list(window.paths.cache.glob("pasted-*")), "the temporary file is deleted"
+
+
+def test_preview_of_a_photo_deleted_since_indexing_says_why(qtbot, window, photos: Path) -> None:
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
+        window.add_folder(str(photos))
+    qtbot.waitUntil(lambda: window.photo_model.rowCount() == 12, timeout=WAIT)
+    photo = window.photo_model.photo(0)
+    Path(photo.path).unlink()
+    with qtbot.waitSignal(window.session.queries.preview_failed, timeout=WAIT):
+        window.preview.open(0)
+    dialog = window.preview.dialog
+    assert dialog is not None
+    assert dialog.image_label.text().startswith("This photo cannot be shown:")
+    assert "not found" in dialog.image_label.text()
