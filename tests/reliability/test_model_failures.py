@@ -26,16 +26,26 @@ def test_an_interrupted_download_is_a_clear_error_and_its_partial_file_is_never_
 ) -> None:
     import huggingface_hub
     from huggingface_hub import constants
+    from huggingface_hub.file_download import repo_folder_name
 
-    cache = tmp_path / "hf-cache"
+    cache = tmp_path / "hf-cache"  # the cache hf_hub_download and try_to_load_from_cache use
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
-    blobs = cache / "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K" / "blobs"
+    commit = "0" * 40
+    attempts: list[str] = []
 
     def drops_half_way(repo_id: str, filename: str, tqdm_class, **kwargs):  # type: ignore[no-untyped-def]
+        # What huggingface_hub leaves when the connection drops (file_download.py,
+        # _hf_hub_download_to_cache_dir): refs/main and the snapshot folder are written before
+        # the bytes, which go to blobs/<etag>.incomplete until complete, then get linked in.
+        attempts.append(filename)
+        repo = cache / repo_folder_name(repo_id=repo_id, repo_type="model")
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)
+        (repo / "snapshots" / commit).mkdir(parents=True, exist_ok=True)
+        (repo / "blobs").mkdir(exist_ok=True)
+        (repo / "blobs" / f"{len(attempts):064x}.incomplete").write_bytes(b"\0" * 1000)
         bar = tqdm_class(total=600_000_000)
         bar.update(250_000_000)
-        blobs.mkdir(parents=True, exist_ok=True)
-        (blobs / "0123abcd.incomplete").write_bytes(b"\0" * 1000)  # what the hub leaves behind
         raise ConnectionError("Connection broken: IncompleteRead(250000000 bytes read)")
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", drops_half_way)
@@ -45,7 +55,17 @@ def test_an_interrupted_download_is_a_clear_error_and_its_partial_file_is_never_
         download_weights(SPEC, lambda done, total: seen.append((done, total)))
 
     assert seen[-1] == (250_000_000, 600_000_000)  # the user saw it progress
+    assert attempts  # the download really was tried, into this cache
     assert cached_weights(SPEC) is None  # the half file is not mistaken for the model
+
+    # The lookup above read this very cache: once the hub links a complete file into the
+    # snapshot, the same call finds it.
+    snapshot = next(cache.glob("models--*/snapshots")) / commit
+    blob = next(snapshot.parent.parent.glob("blobs/*.incomplete"))
+    done = blob.with_suffix("")
+    blob.rename(done)
+    (snapshot / attempts[0]).symlink_to(Path("../..") / "blobs" / done.name)
+    assert cached_weights(SPEC) == str(snapshot / attempts[0])
 
 
 @pytest.fixture
