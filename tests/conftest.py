@@ -37,7 +37,11 @@ def tiny_embedder(tiny_model: str):
     """The tiny model loaded through the real ClipEmbedder (shared: loading costs seconds)."""
     from inphotos.ml.embedder import ClipEmbedder
 
-    return ClipEmbedder(tiny_model)
+    # fp32 everywhere: "auto" picks bf16 on CPUs with native bf16, so the same test would
+    # run different arithmetic on different machines. Tests about precision build their own.
+    emb = ClipEmbedder(tiny_model, precision="fp32")
+    assert emb.precision == "fp32"
+    return emb
 
 
 @pytest.fixture
@@ -83,7 +87,7 @@ def library(home: AppPaths, tiny_model: str, counter: CountingEmbedder) -> Itera
     """A Library on the tiny model (sharing the already-loaded embedder, through `counter`)."""
     from inphotos.core.library import Library
 
-    lib = Library(home, model=tiny_model, embedder_factory=lambda: counter, workers=2)
+    lib = Library(home, model=tiny_model, embedder_factory=lambda: counter, workers=2, precision="fp32")
     yield lib
     lib.close()
 

@@ -87,7 +87,7 @@ def embedder_224(tmp_path_factory: pytest.TempPathFactory):
     from inphotos.ml.tiny_model import make_tiny_model
 
     spec = make_tiny_model(tmp_path_factory.mktemp("model224") / "m", seed=3, model_cfg=MODEL_224)
-    return ClipEmbedder(spec, device="cpu")
+    return ClipEmbedder(spec, device="cpu", precision="fp32")
 
 
 def _camera_photo(path: Path, seed: int, size: tuple[int, int] = (4000, 3000)) -> Path:

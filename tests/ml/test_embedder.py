@@ -46,7 +46,7 @@ def test_reference_path_takes_pil_images(tiny_embedder, tmp_path: Path) -> None:
 
 
 def test_same_folder_same_weights_same_vectors(tiny_model: str, tiny_embedder) -> None:
-    again = ClipEmbedder(tiny_model)
+    again = ClipEmbedder(tiny_model, precision="fp32")
     np.testing.assert_allclose(again.encode_text(["beach"]), tiny_embedder.encode_text(["beach"]), atol=1e-6)
 
 
@@ -64,13 +64,13 @@ def _weights(folder: Path) -> Path:
 
 def test_missing_folder_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="does not exist"):
-        ClipEmbedder(f"local-dir:{tmp_path / 'nowhere'}")
+        ClipEmbedder(f"local-dir:{tmp_path / 'nowhere'}", precision="fp32")
 
 
 def test_folder_without_config_is_a_model_error(model_copy: Path) -> None:
     (model_copy / "open_clip_config.json").unlink()
     with pytest.raises(ModelError, match=r"no open_clip_config\.json"):
-        ClipEmbedder(f"local-dir:{model_copy}")
+        ClipEmbedder(f"local-dir:{model_copy}", precision="fp32")
 
 
 @pytest.mark.parametrize("leftover", [None, "weights.pt", "notes.txt"])
@@ -83,7 +83,7 @@ def test_folder_without_weights_is_a_model_error_not_a_random_model(
     else:
         weights.unlink()
     with pytest.raises(ModelError, match="no weights file"):
-        ClipEmbedder(f"local-dir:{model_copy}")
+        ClipEmbedder(f"local-dir:{model_copy}", precision="fp32")
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "other-shapes"])
@@ -100,13 +100,13 @@ def test_damaged_weights_are_a_clear_model_error(model_copy: Path, damage: str, 
         make_tiny_model(tmp_path / "other", model_cfg=cfg)
         shutil.copy(_weights(tmp_path / "other"), weights)
     with pytest.raises(ModelError, match="damaged or do not match"):
-        ClipEmbedder(f"local-dir:{model_copy}")
+        ClipEmbedder(f"local-dir:{model_copy}", precision="fp32")
 
 
 def test_bad_config_is_a_model_error(model_copy: Path) -> None:
     (model_copy / "open_clip_config.json").write_text("{ not json")
     with pytest.raises(ModelError):
-        ClipEmbedder(f"local-dir:{model_copy}")
+        ClipEmbedder(f"local-dir:{model_copy}", precision="fp32")
 
 
 def test_device_and_precision_choices(tiny_model: str) -> None:

@@ -109,13 +109,13 @@ def test_compiling_that_does_not_pay_is_dropped_and_remembered(
     from inphotos.ml.fast import CompiledImageTower
 
     monkeypatch.setattr(CompiledImageTower, "MIN_GAIN", 1000.0)  # no compiler is that good
-    emb = ClipEmbedder(tiny_model)
+    emb = ClipEmbedder(tiny_model, precision="fp32")
     emb.prepare(count=10_000, batch_size=len(pixels))
     for _ in range(5):
         emb.encode_pixels(pixels)
     assert emb._compiled is not None
     assert emb._compiled.failed
-    again = ClipEmbedder(tiny_model)
+    again = ClipEmbedder(tiny_model, precision="fp32")
     again.prepare(count=10_000, batch_size=len(pixels))
     assert again._compiled is None  # the next run does not compile again
 
@@ -124,7 +124,7 @@ def test_small_jobs_stay_eager(tiny_model, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("INPHOTOS_HOME", str(tmp_path))
     from inphotos.ml.embedder import ClipEmbedder
 
-    emb = ClipEmbedder(tiny_model)
+    emb = ClipEmbedder(tiny_model, precision="fp32")
     emb.prepare(count=20, batch_size=8)
     assert emb._compiled is None
 
@@ -135,7 +135,7 @@ def test_compile_failure_falls_back_to_eager(tiny_model, pixels, tmp_path, monke
     monkeypatch.setenv("INPHOTOS_HOME", str(tmp_path))
     from inphotos.ml.embedder import ClipEmbedder
 
-    emb = ClipEmbedder(tiny_model)
+    emb = ClipEmbedder(tiny_model, precision="fp32")
     eager = emb.encode_pixels(pixels)
 
     def no_compiler(*args, **kwargs):

@@ -93,7 +93,8 @@ def test_indexing_onto_a_full_disk_stops_with_a_message_and_loses_nothing(
     folder = _photos(tmp_path / "photos")
     with _tmpfs(tmp_path / "small-disk", "4m") as disk:
         paths = app_paths(disk / "home").ensure()
-        lib = Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2)
+        lib = Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                      precision="fp32")
         try:
             lib.batch_size = 16
             lib.add_folder(folder)
@@ -109,7 +110,8 @@ def test_indexing_onto_a_full_disk_stops_with_a_message_and_loses_nothing(
             lib.close()
 
         filler.unlink()  # the user frees some space
-        with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2) as lib:
+        with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                     precision="fp32") as lib:
             assert _check_intact(lib, folder) == saved  # reopened: what was saved is all there
             _finish_and_check(lib, folder)
 
@@ -129,7 +131,8 @@ def test_a_commit_refused_for_lack_of_space_keeps_earlier_batches(
             raise objectbox.DbFullError("Could not commit tx (28)")
         real_success(tx)
 
-    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2) as lib:
+    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                 precision="fp32") as lib:
         lib.batch_size = 16
         lib.add_folder(folder)
         monkeypatch.setattr(obx_c, "obx_txn_success", full_after_three)

@@ -127,7 +127,7 @@ def test_twenty_kills_at_different_moments_lose_and_double_nothing(
     paths = app_paths(home)
     env = {k: v for k, v in os.environ.items() if k != HOME_ENV}
     cmd = [sys.executable, "-m", "inphotos", "--home", str(home), "--model", tiny_model,
-           "--batch-size", "8", "--workers", "2", "index", str(folder)]
+           "--precision", "fp32", "--batch-size", "8", "--workers", "2", "index", str(folder)]
 
     killed_mid_run = []
     for trial in range(TRIALS):
@@ -137,14 +137,16 @@ def test_twenty_kills_at_different_moments_lose_and_double_nothing(
         if running:
             killed_mid_run.append(where)
         # The dead process's lock went with it: the library opens at once, and is consistent.
-        with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder) as lib:
+        with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder,
+                     precision="fp32") as lib:
             _check_consistent(lib, folder)
 
     print(f"{len(killed_mid_run)} kills mid-run:", "; ".join(killed_mid_run))  # noqa: T201 (for -s)
     assert len(killed_mid_run) >= TRIALS - 2, killed_mid_run  # the kills landed mid-run
     assert len(set(killed_mid_run)) >= TRIALS // 2  # ... at different moments
 
-    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2) as lib:
+    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                 precision="fp32") as lib:
         report = lib.index()
         assert report.skipped == []
         assert not report.cancelled

@@ -81,14 +81,14 @@ def test_damaged_weights_say_so_once_and_the_library_stays_browsable(
 ) -> None:
 
     spec, weights = broken_model
-    with Library(home, model=spec, embedder_factory=lambda: tiny_embedder) as lib:
+    with Library(home, model=spec, embedder_factory=lambda: tiny_embedder, precision="fp32") as lib:
         lib.add_folder(photos)
         lib.index()
     good = weights.read_bytes()
     weights.write_bytes(good[: len(good) // 3])
     make_photo(photos / "new-since.jpg", seed=500)  # indexing will need the model
 
-    library = Library(home, model=spec)  # the real loader, as the app uses it
+    library = Library(home, model=spec, precision="fp32")  # the real loader, as the app uses it
     win = start_window(qtbot, home, library)
     try:
         qtbot.waitUntil(lambda: win.model_message is not None, timeout=WAIT)

@@ -15,7 +15,7 @@ def start_window(qtbot, home: AppPaths, library: Library):  # type: ignore[no-un
     """A shown and started MainWindow on `library`, as the app opens it."""
     from inphotos.ui.main_window import MainWindow
 
-    win = MainWindow(home, Settings(model=library.spec.text), library)
+    win = MainWindow(home, Settings(model=library.spec.text, precision="fp32"), library)
     qtbot.addWidget(win)
     win.show()
     win.start()
@@ -24,7 +24,8 @@ def start_window(qtbot, home: AppPaths, library: Library):  # type: ignore[no-un
 
 @pytest.fixture
 def window(qtbot, home: AppPaths, tiny_model: str, tiny_embedder) -> Iterator:
-    library = Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2)
+    library = Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                      precision="fp32")
     win = start_window(qtbot, home, library)
     yield win
     win.close()
