@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from inphotos.paths import AppPaths, app_paths
-from tests.helpers import CountingEmbedder
+from tests.helpers import CountingEmbedder, running_pool_jobs
 
 
 @pytest.fixture(scope="session")
@@ -102,9 +102,13 @@ def photos_indexed(library, counter: CountingEmbedder, photos: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_dangling_threads() -> Iterator[None]:
-    """Fail a test that leaves a thread of its own running (napari does the same)."""
+    """Fail a test that leaves a thread of its own or a pool job running (napari does the same)."""
     before = set(threading.enumerate())
     yield
+    jobs = running_pool_jobs()
+    if jobs:
+        running_pool_jobs(wait_s=5)  # let them end, so the next test starts clean
+    assert not jobs, f"pool jobs left running (shut their Runner down): {jobs}"
     leftover = [
         t for t in threading.enumerate()
         if t not in before and t.is_alive() and not t.daemon and t.name.startswith(("decode", "inphotos"))

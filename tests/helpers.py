@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,16 @@ def reap(proc: subprocess.Popen[Any]) -> None:
 def weights_file(model_folder: Path) -> Path:
     """The weights file in a model folder made by `inphotos.ml.tiny_model`."""
     return next(p for p in model_folder.iterdir() if p.suffix in (".safetensors", ".bin"))
+
+
+def running_pool_jobs(wait_s: float = 0.0) -> dict[str, int]:
+    """Jobs running on any `Runner` pool, by runner name, after waiting up to `wait_s` for none.
+
+    Python's thread list cannot see QThreadPool workers; the runner counts its jobs instead.
+    """
+    from inphotos.workers.runner import running_jobs
+
+    deadline = time.monotonic() + wait_s
+    while (jobs := running_jobs()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return jobs

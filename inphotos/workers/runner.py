@@ -7,12 +7,23 @@ no longer wants (calibre and TagStudio do the same for their grids).
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 log = logging.getLogger(__name__)
+
+_running_lock = threading.Lock()
+_running: Counter[str] = Counter()  # runner name -> its jobs running now
+
+
+def running_jobs() -> dict[str, int]:
+    """Jobs running right now on any Runner, by runner name (tests fail one left running)."""
+    with _running_lock:
+        return dict(+_running)
 
 
 class Runner(QObject):
@@ -50,10 +61,16 @@ class _Job(QRunnable):
         self._fn = fn
 
     def run(self) -> None:
+        name = self._runner.name
+        with _running_lock:
+            _running[name] += 1
         try:
             result = self._fn()
         except Exception as e:  # reported to the GUI, which decides how to show it
-            log.debug("%s job %s failed", self._runner.name, self._kind, exc_info=True)
+            log.debug("%s job %s failed", name, self._kind, exc_info=True)
             self._runner.failed.emit(self._kind, self._generation, e)
         else:
             self._runner.finished.emit(self._kind, self._generation, result)
+        finally:
+            with _running_lock:
+                _running[name] -= 1
