@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from inphotos.workers.runner import Runner
-from tests.helpers import running_pool_jobs
+from tests.helpers import check_library_consistent, running_pool_jobs
 
 
 def test_a_pool_job_is_seen_while_it_runs_and_not_after(qtbot) -> None:
@@ -21,3 +23,17 @@ def test_a_pool_job_is_seen_while_it_runs_and_not_after(qtbot) -> None:
         release.set()
     assert running_pool_jobs(wait_s=5) == {}
     assert runner.shutdown()
+
+
+def test_the_consistency_check_sees_a_gone_file_and_a_truncated_thumbnail(
+    library, photos_indexed, photos
+) -> None:
+    assert check_library_consistent(library) == 12
+    (photos / "img_01.jpg").unlink()
+    with pytest.raises(AssertionError, match="a row for a file that is gone"):
+        check_library_consistent(library)
+    assert check_library_consistent(library, files_on_disk=False) == 12  # a killed run's leftovers
+    thumb = next(p for p in library.paths.thumbnails.rglob("*") if p.is_file())
+    thumb.write_bytes(thumb.read_bytes()[:200])
+    with pytest.raises(OSError, match="(?i)truncated"):
+        check_library_consistent(library, files_on_disk=False)

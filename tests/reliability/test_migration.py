@@ -19,7 +19,7 @@ from inphotos.ml.embedder import ClipEmbedder
 from inphotos.ml.models import ModelError
 from inphotos.ml.tiny_model import make_tiny_model
 from inphotos.paths import AppPaths
-from tests.helpers import CountingEmbedder, weights_file
+from tests.helpers import CountingEmbedder, damage_model, weights_file
 
 #: What InPhotos 1 (format 1) wrote beside its database: no record of the weights.
 V1_META_KEYS = {"format", "model", "dims", "created_ms", "complete"}
@@ -116,7 +116,7 @@ def test_damaged_weights_put_back_cost_no_re_embedding(home: AppPaths, photos: P
     spec, embedder, _ = _indexed_with_model_folder(home, photos, folder)
     weights = weights_file(folder)
     good = weights.read_bytes()
-    weights.write_bytes(good[: len(good) // 2])  # a copy that broke off half way
+    damage_model(folder, "truncated")  # a copy that broke off part way
 
     with Library(home, model=spec, precision="fp32") as lib, pytest.raises(ModelError, match="damaged"):
         lib.index()

@@ -4,7 +4,6 @@ message with a way out, the library stays browsable, and nothing half-downloaded
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from inphotos.errors import DownloadError
 from inphotos.ml.embedder import cached_weights, download_weights
 from inphotos.paths import AppPaths
 from tests.conftest import make_photo
-from tests.helpers import weights_file
+from tests.helpers import copy_model, damage_model, weights_file
 from tests.ui.conftest import start_window
 
 WAIT = 60_000
@@ -69,23 +68,22 @@ def test_an_interrupted_download_is_a_clear_error_and_its_partial_file_is_never_
 
 
 @pytest.fixture
-def broken_model(tmp_path: Path, tiny_model: str) -> tuple[str, Path]:
-    """A copy of the tiny model whose weights file is cut short, as after a failed copy."""
+def model_folder(tmp_path: Path, tiny_model: str) -> tuple[str, Path]:
+    """A copy of the tiny model, to break: (its spec, its folder)."""
     folder = tmp_path / "model"
-    shutil.copytree(tiny_model.removeprefix("local-dir:"), folder)
-    return f"local-dir:{folder}", weights_file(folder)
+    return copy_model(tiny_model, folder), folder
 
 
 def test_damaged_weights_say_so_once_and_the_library_stays_browsable(
-    qtbot, home: AppPaths, tiny_embedder, photos: Path, broken_model: tuple[str, Path]
+    qtbot, home: AppPaths, tiny_embedder, photos: Path, model_folder: tuple[str, Path]
 ) -> None:
-
-    spec, weights = broken_model
+    spec, folder = model_folder
+    weights = weights_file(folder)
     with Library(home, model=spec, embedder_factory=lambda: tiny_embedder, precision="fp32") as lib:
         lib.add_folder(photos)
         lib.index()
     good = weights.read_bytes()
-    weights.write_bytes(good[: len(good) // 3])
+    damage_model(folder, "truncated")  # as after a failed copy
     make_photo(photos / "new-since.jpg", seed=500)  # indexing will need the model
 
     library = Library(home, model=spec, precision="fp32")  # the real loader, as the app uses it
