@@ -35,5 +35,5 @@ def test_the_consistency_check_sees_a_gone_file_and_a_truncated_thumbnail(
     assert check_library_consistent(library, files_on_disk=False) == 12  # a killed run's leftovers
     thumb = next(p for p in library.paths.thumbnails.rglob("*") if p.is_file())
     thumb.write_bytes(thumb.read_bytes()[:200])
-    with pytest.raises(OSError, match="(?i)truncated"):
+    with pytest.raises(OSError, match=r"(?i)truncated"):
         check_library_consistent(library, files_on_disk=False)
