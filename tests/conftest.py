@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from inphotos.paths import AppPaths, app_paths
-from tests.helpers import CountingEmbedder
+from tests.helpers import CountingEmbedder, running_pool_jobs
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +37,11 @@ def tiny_embedder(tiny_model: str):
     """The tiny model loaded through the real ClipEmbedder (shared: loading costs seconds)."""
     from inphotos.ml.embedder import ClipEmbedder
 
-    return ClipEmbedder(tiny_model)
+    # fp32 everywhere: "auto" picks bf16 on CPUs with native bf16, so the same test would
+    # run different arithmetic on different machines. Tests about precision build their own.
+    emb = ClipEmbedder(tiny_model, precision="fp32")
+    assert emb.precision == "fp32"
+    return emb
 
 
 @pytest.fixture
@@ -83,7 +87,7 @@ def library(home: AppPaths, tiny_model: str, counter: CountingEmbedder) -> Itera
     """A Library on the tiny model (sharing the already-loaded embedder, through `counter`)."""
     from inphotos.core.library import Library
 
-    lib = Library(home, model=tiny_model, embedder_factory=lambda: counter, workers=2)
+    lib = Library(home, model=tiny_model, embedder_factory=lambda: counter, workers=2, precision="fp32")
     yield lib
     lib.close()
 
@@ -98,9 +102,13 @@ def photos_indexed(library, counter: CountingEmbedder, photos: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_dangling_threads() -> Iterator[None]:
-    """Fail a test that leaves a thread of its own running (napari does the same)."""
+    """Fail a test that leaves a thread of its own or a pool job running (napari does the same)."""
     before = set(threading.enumerate())
     yield
+    jobs = running_pool_jobs()
+    if jobs:
+        running_pool_jobs(wait_s=5)  # let them end, so the next test starts clean
+    assert not jobs, f"pool jobs left running (shut their Runner down): {jobs}"
     leftover = [
         t for t in threading.enumerate()
         if t not in before and t.is_alive() and not t.daemon and t.name.startswith(("decode", "inphotos"))

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pytest
+from PIL import Image
 
-from inphotos.core.imaging import PixelSpec
 from inphotos.core.protocols import Embedder
+from inphotos.ml.pixels import PixelSpec
+
+if TYPE_CHECKING:
+    from inphotos.core.library import Library
 
 
 class CountingEmbedder:
@@ -73,3 +80,105 @@ def reap(proc: subprocess.Popen[Any]) -> None:
 def weights_file(model_folder: Path) -> Path:
     """The weights file in a model folder made by `inphotos.ml.tiny_model`."""
     return next(p for p in model_folder.iterdir() if p.suffix in (".safetensors", ".bin"))
+
+
+def running_pool_jobs(wait_s: float = 0.0) -> dict[str, int]:
+    """Jobs running on any `Runner` pool, by runner name, after waiting up to `wait_s` for none.
+
+    Python's thread list cannot see QThreadPool workers; the runner counts its jobs instead.
+    """
+    from inphotos.workers.runner import running_jobs
+
+    deadline = time.monotonic() + wait_s
+    while (jobs := running_jobs()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return jobs
+
+
+def check_library_consistent(lib: Library, files_on_disk: bool = True, temp_thumbnails: bool = False) -> int:
+    """Assert what holds for a library at rest whatever interrupted it; returns the row count.
+
+    No duplicate paths or ids; every row under one of the library's folders, with size, mtime,
+    fingerprint and dimensions; its vector present, of the store's length, finite and of unit
+    length; its file on disk (`files_on_disk=False`: a run killed after photos were deleted
+    leaves their rows to the next run); every thumbnail decodes, and no temporary one is left
+    (`temp_thumbnails=True`: a write a kill interrupted, removed on the next start).
+    """
+    rows = lib.store.all_photos(with_embedding=True)
+    paths = [r.path for r in rows]
+    assert len(paths) == len(set(paths)), "duplicate rows"
+    assert len({r.id for r in rows}) == len(rows), "duplicate ids"
+    library_folders = {f.path for f in lib.store.folders()}
+    for r in rows:
+        assert r.folder in library_folders, r
+        assert r.path.startswith(r.folder + os.sep), r
+        assert min(r.size, r.mtime_ns, r.width, r.height) > 0, r
+        assert r.fingerprint, r
+        assert r.embedding is not None, r.path
+        assert r.embedding.shape == (lib.store.dims,), r.path
+        assert np.isfinite(r.embedding).all(), r.path
+        assert np.linalg.norm(r.embedding) == pytest.approx(1.0, abs=1e-4), r.path
+        if files_on_disk:
+            assert os.path.isfile(r.path), f"a row for a file that is gone: {r.path}"
+    for thumb in lib.paths.thumbnails.rglob("*"):
+        if not thumb.is_file():
+            continue
+        if thumb.name.startswith(".tmp-"):
+            assert temp_thumbnails, f"a temporary thumbnail was left behind: {thumb}"
+            continue
+        with Image.open(thumb) as im:
+            im.load()  # a truncated file raises here
+    return len(rows)
+
+
+#: The ways a model folder breaks, as `damage_model` does them.
+MODEL_DAMAGE = ("truncated", "garbage", "other-shapes", "no-weights", "no-config", "bad-config")
+
+
+def copy_model(tiny_model: str, dest: Path) -> str:
+    """A writable copy of the tiny model's folder at `dest`; returns its `local-dir:` spec."""
+    shutil.copytree(tiny_model.removeprefix("local-dir:"), dest)
+    return f"local-dir:{dest}"
+
+
+def damage_model(folder: Path, how: str) -> None:
+    """Break a model folder the way downloads and copies break (`how`: one of MODEL_DAMAGE).
+
+    truncated: the weights cut off part way; garbage: not a checkpoint at all; other-shapes: a
+    real checkpoint of another architecture; no-weights, no-config: the file is missing;
+    bad-config: the config is not JSON.
+    """
+    config = folder / "open_clip_config.json"
+    if how in ("no-config", "bad-config"):
+        config.unlink() if how == "no-config" else config.write_text("{ not json")
+        return
+    weights = weights_file(folder)
+    if how == "truncated":
+        data = weights.read_bytes()
+        weights.write_bytes(data[: len(data) // 3])
+    elif how == "garbage":
+        weights.write_bytes(b"\x00not a checkpoint" * 100)
+    elif how == "other-shapes":
+        from inphotos.ml.tiny_model import TINY_CONFIG, make_tiny_model
+
+        other = folder.parent / f"{folder.name}-other-shapes"
+        make_tiny_model(other, model_cfg={**TINY_CONFIG, "embed_dim": 16})
+        shutil.copy(weights_file(other), weights)
+        shutil.rmtree(other)
+    elif how == "no-weights":
+        weights.unlink()
+    else:
+        raise ValueError(f"unknown damage {how!r}: one of {MODEL_DAMAGE}")
+
+
+def save_as_safetensors(folder: Path) -> Path:
+    """Turn a tiny model folder's torch checkpoint into `open_clip_model.safetensors` (only)."""
+    import torch
+    from safetensors.torch import save_file
+
+    weights = weights_file(folder)
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    out = folder / "open_clip_model.safetensors"
+    save_file({k: v.contiguous() for k, v in state.items()}, str(out))
+    weights.unlink()
+    return out

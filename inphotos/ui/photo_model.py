@@ -1,7 +1,8 @@
 """The grid's item model: photos (and scores) in display order, thumbnails from an LRU.
 
 `data()` never does I/O: on a thumbnail miss it asks for one (`thumbnail_needed`) and returns
-nothing; when the image arrives only that cell is updated.
+nothing; when the image arrives only that cell is updated. A view calls `data()` for every
+paint, so a thumbnail is asked for once until it arrives or fails (or the photos change).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class PhotoModel(QAbstractListModel):
         self._rows: dict[int, int] = {}
         self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()
         self._failed: set[int] = set()
+        self._requested: set[int] = set()  # asked for, not arrived or failed yet
         self._cache_size = cache_size
 
     # ------------------------------------------------------------ content
@@ -48,6 +50,7 @@ class PhotoModel(QAbstractListModel):
         self._photos = list(photos)
         self._scores = list(scores) if scores is not None else None
         self._rows = {p.id: i for i, p in enumerate(self._photos)}
+        self._requested.clear()  # new photos (pending loads are cancelled): ask again
         self.endResetModel()
 
     def photo(self, row: int) -> PhotoRecord | None:
@@ -73,6 +76,7 @@ class PhotoModel(QAbstractListModel):
 
     def set_thumbnail(self, photo_id: int, image: QImage) -> None:
         """Called on the GUI thread when a thumbnail arrives; updates just that cell."""
+        self._requested.discard(photo_id)
         self._pixmaps[photo_id] = QPixmap.fromImage(image)
         self._pixmaps.move_to_end(photo_id)
         while len(self._pixmaps) > self._cache_size:
@@ -83,6 +87,7 @@ class PhotoModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
     def set_thumbnail_failed(self, photo_id: int) -> None:
+        self._requested.discard(photo_id)
         self._failed.add(photo_id)
         row = self._rows.get(photo_id, -1)
         if row >= 0:
@@ -108,7 +113,8 @@ class PhotoModel(QAbstractListModel):
             return os.path.basename(p.path)
         if role == Qt.ItemDataRole.DecorationRole:
             pm = self.cached_thumbnail(p.id)
-            if pm is None and p.id not in self._failed:
+            if pm is None and p.id not in self._failed and p.id not in self._requested:
+                self._requested.add(p.id)
                 self.thumbnail_needed.emit(p)
             return pm
         if role == Qt.ItemDataRole.ToolTipRole:

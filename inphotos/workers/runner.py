@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +22,15 @@ from PyQt6.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 from inphotos.errors import InPhotosError
 
 log = logging.getLogger(__name__)
+
+_running_lock = threading.Lock()
+_running: Counter[str] = Counter()  # runner name -> its jobs running now
+
+
+def running_jobs() -> dict[str, int]:
+    """Jobs running right now on any Runner, by runner name (tests fail one left running)."""
+    with _running_lock:
+        return dict(+_running)
 
 
 class Runner(QObject):
@@ -59,17 +70,23 @@ class _Job(QRunnable):
         self._fn = fn
 
     def run(self) -> None:
+        name = self._runner.name
+        with _running_lock:
+            _running[name] += 1
         try:
             result = self._fn()
         except InPhotosError as e:  # expected: the receiver tells the user
-            log.info("%s job %s failed: %s", self._runner.name, self._kind, e)
+            log.info("%s job %s failed: %s", name, self._kind, e)
             self._runner.failed.emit(self._kind, self._generation, e)
         except Exception as e:
-            log.error("%s job %s failed", self._runner.name, self._kind, exc_info=True)
+            log.error("%s job %s failed", name, self._kind, exc_info=True)
             self._runner.failed.emit(self._kind, self._generation, e)
             self._runner._bug.emit(e)
         else:
             self._runner.finished.emit(self._kind, self._generation, result)
+        finally:
+            with _running_lock:
+                _running[name] -= 1
 
 
 def _report_bug(error: BaseException) -> None:

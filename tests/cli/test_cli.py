@@ -50,8 +50,9 @@ class Cli:
         self.model = model
 
     def __call__(self, *args: str | Path, home: bool = True, model: bool = True) -> Result:
+        # fp32, as every test's model: "auto" picks bf16 on a CPU with bf16 units.
         argv = [*(["--home", str(self.home)] if home else []), *(["--model", self.model] if model else []),
-                *map(str, args)]
+                "--precision", "fp32", *map(str, args)]
         self.capsys.readouterr()
         rc = cli.main(argv)
         out, err = self.capsys.readouterr()

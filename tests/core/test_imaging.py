@@ -87,7 +87,7 @@ def embedder_224(tmp_path_factory: pytest.TempPathFactory):
     from inphotos.ml.tiny_model import make_tiny_model
 
     spec = make_tiny_model(tmp_path_factory.mktemp("model224") / "m", seed=3, model_cfg=MODEL_224)
-    return ClipEmbedder(spec, device="cpu")
+    return ClipEmbedder(spec, device="cpu", precision="fp32")
 
 
 def _camera_photo(path: Path, seed: int, size: tuple[int, int] = (4000, 3000)) -> Path:
@@ -200,40 +200,55 @@ def test_decompression_bomb_is_refused_without_decoding(tmp_path: Path, monkeypa
         decode(path, PixelSpec(size=32))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in open_upright: reading a PNG's EXIF (_taken_ms -> PngImageFile.getexif) decodes "
+    "the whole image before the gate is taken, so big PNGs are decoded at the same time",
+)
 def test_big_images_that_cannot_shrink_while_decoding_are_decoded_one_at_a_time(
     tmp_path: Path, monkeypatch
 ) -> None:
+    """The real gate (`imaging._BIG_DECODE`) holds every big pixel decode, one at a time.
+
+    Pillow's own decode (`ImageFile.load` with tiles still to read) is watched: how many run at
+    once, and whether the real gate is held while it runs (a non-blocking acquire must fail).
+    """
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    class CountingGate:
-        def __init__(self) -> None:
-            self.inside = self.most = self.entries = 0
-            self.lock = threading.Lock()
+    from PIL import ImageFile
 
-        def __enter__(self) -> None:
-            gate_lock.acquire()  # what the real gate, a semaphore of one, does
-            with self.lock:
-                self.inside += 1
-                self.entries += 1
-                self.most = max(self.most, self.inside)
-            time.sleep(0.05)
+    watch_lock = threading.Lock()
+    seen = {"inside": 0, "most": 0, "decodes": 0, "ungated": 0}
+    real_load = ImageFile.ImageFile.load
 
-        def __exit__(self, *exc: object) -> None:
-            with self.lock:
-                self.inside -= 1
-            gate_lock.release()
+    def watched_load(self: ImageFile.ImageFile):  # type: ignore[no-untyped-def]
+        if not self.tile:  # already decoded: nothing to watch
+            return real_load(self)
+        gate_free = imaging._BIG_DECODE.acquire(blocking=False)
+        if gate_free:
+            imaging._BIG_DECODE.release()
+        with watch_lock:
+            seen["decodes"] += 1
+            seen["ungated"] += gate_free
+            seen["inside"] += 1
+            seen["most"] = max(seen["most"], seen["inside"])
+        try:
+            time.sleep(0.05)  # long enough for the other threads to pile up at the gate
+            return real_load(self)
+        finally:
+            with watch_lock:
+                seen["inside"] -= 1
 
-    gate_lock = threading.Lock()
-    gate = CountingGate()
-    monkeypatch.setattr(imaging, "_BIG_DECODE", gate)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", watched_load)
     monkeypatch.setattr(imaging, "BIG_DECODE_PIXELS", 200_000)
     pngs = [make_photo(tmp_path / f"big{i}.png", seed=i, size=(600, 400), fmt="PNG") for i in range(4)]
     jpeg = make_photo(tmp_path / "big.jpg", seed=9, size=(2000, 1500))  # decoded at 1/4: small
 
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda p: decode(p, PixelSpec(size=32)), [*pngs, jpeg]))
+        list(pool.map(lambda p: decode(p, PixelSpec(size=32)), pngs))
+    assert seen == {"inside": 0, "most": 1, "decodes": 4, "ungated": 0}
 
-    assert gate.entries == 4  # each PNG, not the JPEG
-    assert gate.most == 1
-    assert gate.inside == 0
+    decode(jpeg, PixelSpec(size=32))  # alone, so a free gate means it did not take it
+    assert seen["decodes"] == 5
+    assert seen["ungated"] == 1  # the JPEG: shrunk while decoding, it need not wait

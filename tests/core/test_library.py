@@ -115,17 +115,19 @@ def test_a_second_library_on_the_same_home_is_refused_clearly(
     home: AppPaths, tiny_model: str, library
 ) -> None:
     with pytest.raises(LibraryInUseError, match="in use by another InPhotos"):
-        Library(home, model=tiny_model)
+        Library(home, model=tiny_model, precision="fp32")
     library.close()
-    with Library(home, model=tiny_model) as again:  # free again once closed
+    with Library(home, model=tiny_model, precision="fp32") as again:  # free again once closed
         assert again.stats()["photos"] == 0
 
 
 def test_libraries_on_different_homes_are_independent(
     tmp_path: Path, tiny_model: str, tiny_embedder, photos: Path
 ) -> None:
-    a = Library(app_paths(tmp_path / "a"), model=tiny_model, embedder_factory=lambda: tiny_embedder)
-    b = Library(app_paths(tmp_path / "b"), model=tiny_model, embedder_factory=lambda: tiny_embedder)
+    a = Library(app_paths(tmp_path / "a"), model=tiny_model, embedder_factory=lambda: tiny_embedder,
+                precision="fp32")
+    b = Library(app_paths(tmp_path / "b"), model=tiny_model, embedder_factory=lambda: tiny_embedder,
+                precision="fp32")
     try:
         a.add_folder(photos)
         a.index()
@@ -144,7 +146,7 @@ def test_the_model_is_loaded_only_when_needed(
         loads.append(1)
         return tiny_embedder
 
-    with Library(home, model=tiny_model, embedder_factory=factory) as lib:
+    with Library(home, model=tiny_model, embedder_factory=factory, precision="fp32") as lib:
         lib.add_folder(photos)
         lib.folders()
         lib.stats()
@@ -167,7 +169,7 @@ class _OtherDims:
 
 
 def test_a_model_with_other_dimensions_is_refused(home: AppPaths, tiny_model: str) -> None:
-    with Library(home, model=tiny_model, embedder_factory=_OtherDims) as lib, \
+    with Library(home, model=tiny_model, embedder_factory=_OtherDims, precision="fp32") as lib, \
             pytest.raises(LibraryError, match="7-dimensional"):
         lib.search_text("x")
 

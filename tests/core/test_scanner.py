@@ -49,16 +49,25 @@ def test_hidden_and_system_entries_are_skipped(tmp_path: Path) -> None:
 
 def test_symlinked_folders_are_followed_once_and_loops_end(tmp_path: Path) -> None:
     real = tmp_path / "real"
-    photo = _touch(real / "p.jpg")
+    _touch(real / "p.jpg", b"12345")
     lib = tmp_path / "lib"
-    lib.mkdir()
+    own = _touch(lib / "own.jpg")
     os.symlink(real, lib / "link-to-real")
+    os.symlink(real, lib / "same-folder-again")  # a second way into the same folder
     os.symlink(lib, lib / "loop")  # a folder containing a link to itself
+    errors: dict[str, str] = {}
 
-    found, _ = _walk(lib)
+    entries = list(walk_images(str(lib), on_error=lambda p, r: errors.__setitem__(p, r)))
 
-    assert found == {str(lib / "link-to-real" / "p.jpg")}
-    assert photo.exists()
+    # A list, not a set: a photo yielded twice would be indexed twice.
+    paths = [e.path for e in entries]
+    assert len(paths) == 2, paths
+    assert str(own) in paths
+    (linked,) = (e for e in entries if e.path != str(own))
+    # Through whichever link came first; the other link and the loop are not entered.
+    assert linked.path in {str(lib / "link-to-real" / "p.jpg"), str(lib / "same-folder-again" / "p.jpg")}
+    assert linked.size == 5
+    assert errors == {}  # a loop is not an error, just not walked again
 
 
 def test_broken_links_and_special_files_are_reported_not_fatal(tmp_path: Path) -> None:

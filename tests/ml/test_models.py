@@ -107,7 +107,8 @@ def test_a_new_hf_hub_model_opens_its_library_without_loading_the_model(
     def no_model() -> None:
         raise AssertionError("the model must load in the background, not while the library opens")
 
-    with Library(app_paths(tmp_path / "home"), model=spec.text, embedder_factory=no_model) as lib:
+    with Library(app_paths(tmp_path / "home"), model=spec.text, embedder_factory=no_model,
+                 precision="fp32") as lib:
         assert lib.store.dims == 384
     assert fetched == ["open_clip_config.json"]  # the small config only
     assert known_dims(spec) == 384  # from the cache from now on

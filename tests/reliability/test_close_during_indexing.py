@@ -31,7 +31,8 @@ class PacedEmbedder(CountingEmbedder):
 
 
 def _open_window(qtbot, home: AppPaths, tiny_model: str, embedder: CountingEmbedder):  # type: ignore[no-untyped-def]
-    library = Library(home, model=tiny_model, embedder_factory=lambda: embedder, workers=2, batch_size=8)
+    library = Library(home, model=tiny_model, embedder_factory=lambda: embedder, workers=2, batch_size=8,
+                      precision="fp32")
     return start_window(qtbot, home, library)
 
 

@@ -22,6 +22,7 @@ from inphotos.core.library import Library
 from inphotos.db.store import DiskFullError
 from inphotos.paths import app_paths
 from tests.conftest import make_photo
+from tests.helpers import check_library_consistent
 
 PHOTOS = 240
 
@@ -60,23 +61,6 @@ def _photos(root: Path) -> Path:
     return root
 
 
-def _check_intact(lib: Library, folder: Path) -> int:
-    rows = lib.store.all_photos(with_embedding=True)
-    paths = [r.path for r in rows]
-    assert len(paths) == len(set(paths))
-    assert set(paths) <= {str(p) for p in folder.rglob("*.jpg")}
-    for r in rows:
-        assert r.embedding is not None
-        assert r.embedding.shape == (lib.store.dims,)
-        assert np.isfinite(r.embedding).all()
-    for thumb in lib.paths.thumbnails.rglob("*"):
-        if thumb.is_file():
-            assert not thumb.name.startswith(".tmp-"), "a temp thumbnail was left behind"
-            with Image.open(thumb) as im:
-                im.load()  # raises on a truncated file
-    return len(rows)
-
-
 def _finish_and_check(lib: Library, folder: Path) -> None:
     report = lib.index()
     assert not report.cancelled
@@ -93,7 +77,8 @@ def test_indexing_onto_a_full_disk_stops_with_a_message_and_loses_nothing(
     folder = _photos(tmp_path / "photos")
     with _tmpfs(tmp_path / "small-disk", "4m") as disk:
         paths = app_paths(disk / "home").ensure()
-        lib = Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2)
+        lib = Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                      precision="fp32")
         try:
             lib.batch_size = 16
             lib.add_folder(folder)
@@ -103,14 +88,15 @@ def test_indexing_onto_a_full_disk_stops_with_a_message_and_loses_nothing(
             with pytest.raises(DiskFullError, match=r"is full.*not saved.*intact"):
                 lib.index()
 
-            saved = _check_intact(lib, folder)
+            saved = check_library_consistent(lib)
             assert saved < PHOTOS
         finally:
             lib.close()
 
         filler.unlink()  # the user frees some space
-        with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2) as lib:
-            assert _check_intact(lib, folder) == saved  # reopened: what was saved is all there
+        with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                     precision="fp32") as lib:
+            assert check_library_consistent(lib) == saved  # reopened: what was saved is all there
             _finish_and_check(lib, folder)
 
 
@@ -129,7 +115,8 @@ def test_a_commit_refused_for_lack_of_space_keeps_earlier_batches(
             raise objectbox.DbFullError("Could not commit tx (28)")
         real_success(tx)
 
-    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2) as lib:
+    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                 precision="fp32") as lib:
         lib.batch_size = 16
         lib.add_folder(folder)
         monkeypatch.setattr(obx_c, "obx_txn_success", full_after_three)
@@ -138,7 +125,7 @@ def test_a_commit_refused_for_lack_of_space_keeps_earlier_batches(
             lib.index()
 
         monkeypatch.setattr(obx_c, "obx_txn_success", real_success)
-        assert _check_intact(lib, folder) == 3 * 16  # three whole batches, nothing half-written
+        assert check_library_consistent(lib) == 3 * 16  # three whole batches, nothing half-written
         _finish_and_check(lib, folder)
 
 

@@ -19,7 +19,7 @@ from inphotos.ml.embedder import ClipEmbedder
 from inphotos.ml.models import ModelError
 from inphotos.ml.tiny_model import make_tiny_model
 from inphotos.paths import AppPaths
-from tests.helpers import CountingEmbedder, weights_file
+from tests.helpers import CountingEmbedder, damage_model, weights_file
 
 #: What InPhotos 1 (format 1) wrote beside its database: no record of the weights.
 V1_META_KEYS = {"format", "model", "dims", "created_ms", "complete"}
@@ -37,8 +37,8 @@ def _indexed_with_model_folder(
 ) -> tuple[str, CountingEmbedder, dict[str, np.ndarray]]:
     """`photos` indexed with a new model folder: (its spec, its embedder, the vectors)."""
     spec = make_tiny_model(folder, seed=1)
-    embedder = CountingEmbedder(ClipEmbedder(spec))
-    with Library(home, model=spec, embedder_factory=lambda: embedder) as lib:
+    embedder = CountingEmbedder(ClipEmbedder(spec, precision="fp32"))
+    with Library(home, model=spec, embedder_factory=lambda: embedder, precision="fp32") as lib:
         lib.add_folder(photos)
         lib.index()
         vectors = {r.path: r.embedding for r in lib.store.all_photos(with_embedding=True)}
@@ -48,7 +48,7 @@ def _indexed_with_model_folder(
 def test_a_format_1_index_is_migrated_without_re_embedding(
     home: AppPaths, tiny_model: str, counter: CountingEmbedder, photos: Path
 ) -> None:
-    with Library(home, model=tiny_model, embedder_factory=lambda: counter) as lib:
+    with Library(home, model=tiny_model, embedder_factory=lambda: counter, precision="fp32") as lib:
         lib.add_folder(photos)
         lib.index()
         db_dir = lib.db_dir
@@ -56,7 +56,7 @@ def test_a_format_1_index_is_migrated_without_re_embedding(
     v1 = _as_format_1(db_dir)
     counter.images = 0
 
-    with Library(home, model=tiny_model, embedder_factory=lambda: counter) as lib:
+    with Library(home, model=tiny_model, embedder_factory=lambda: counter, precision="fp32") as lib:
         meta = json.loads((db_dir / META_FILE).read_text())
         assert meta["format"] == FORMAT_VERSION
         assert meta["weights"]  # recorded from the model in use
@@ -74,7 +74,7 @@ def test_a_format_1_index_is_migrated_without_re_embedding(
 def test_an_index_from_a_newer_version_is_refused_and_left_alone(
     home: AppPaths, tiny_model: str, counter: CountingEmbedder
 ) -> None:
-    with Library(home, model=tiny_model, embedder_factory=lambda: counter) as lib:
+    with Library(home, model=tiny_model, embedder_factory=lambda: counter, precision="fp32") as lib:
         db_dir = lib.db_dir
     meta = json.loads((db_dir / META_FILE).read_text())
     meta["format"] = FORMAT_VERSION + 1
@@ -82,7 +82,7 @@ def test_an_index_from_a_newer_version_is_refused_and_left_alone(
     snapshot = {p.name: p.read_bytes() for p in db_dir.iterdir() if p.is_file() and p.suffix != ".lock"}
 
     with pytest.raises(StoreError, match="newer InPhotos"):
-        Library(home, model=tiny_model, embedder_factory=lambda: counter)
+        Library(home, model=tiny_model, embedder_factory=lambda: counter, precision="fp32")
 
     after = {p.name: p.read_bytes() for p in db_dir.iterdir() if p.is_file() and p.suffix != ".lock"}
     assert after == snapshot
@@ -96,8 +96,8 @@ def test_replaced_weights_in_a_model_folder_re_embed_the_library_once(
 
     shutil.rmtree(folder)
     make_tiny_model(folder, seed=2)  # same folder, same name, new weights
-    second = CountingEmbedder(ClipEmbedder(spec))
-    with Library(home, model=spec, embedder_factory=lambda: second) as lib:
+    second = CountingEmbedder(ClipEmbedder(spec, precision="fp32"))
+    with Library(home, model=spec, embedder_factory=lambda: second, precision="fp32") as lib:
         report = lib.index()
         assert report.updated == 12
         assert second.images == 12
@@ -116,13 +116,13 @@ def test_damaged_weights_put_back_cost_no_re_embedding(home: AppPaths, photos: P
     spec, embedder, _ = _indexed_with_model_folder(home, photos, folder)
     weights = weights_file(folder)
     good = weights.read_bytes()
-    weights.write_bytes(good[: len(good) // 2])  # a copy that broke off half way
+    damage_model(folder, "truncated")  # a copy that broke off part way
 
-    with Library(home, model=spec) as lib, pytest.raises(ModelError, match="damaged"):
+    with Library(home, model=spec, precision="fp32") as lib, pytest.raises(ModelError, match="damaged"):
         lib.index()
 
     weights.write_bytes(good)
     embedder.images = 0
-    with Library(home, model=spec, embedder_factory=lambda: embedder) as lib:
+    with Library(home, model=spec, embedder_factory=lambda: embedder, precision="fp32") as lib:
         assert lib.index().updated == 0
         assert embedder.images == 0

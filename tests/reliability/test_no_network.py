@@ -68,8 +68,9 @@ def test_the_guard_catches_what_an_http_client_does(no_network: NetworkGuard) ->
 def test_load_index_search_similar_and_browse_offline(
     no_network: NetworkGuard, home: AppPaths, tiny_model: str, photos: Path, capsys
 ) -> None:
-    embedder = ClipEmbedder(tiny_model)  # loading the model: no network either
-    with Library(home, model=tiny_model, embedder_factory=lambda: embedder, workers=2) as lib:
+    embedder = ClipEmbedder(tiny_model, precision="fp32")  # loading the model: no network either
+    with Library(home, model=tiny_model, embedder_factory=lambda: embedder, workers=2,
+                 precision="fp32") as lib:
         lib.add_folder(photos)
         assert lib.index().added == 12
         assert len(lib.search_text("a dog on a beach", k=5)) == 5

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from inphotos import app
+from inphotos.config import Settings
 from inphotos.core.library import Library
 from inphotos.paths import HOME_ENV, app_paths
 from inphotos.ui.single_instance import InstanceServer, ring, server_name
@@ -36,8 +37,9 @@ def test_second_app_is_told_the_library_is_in_use_and_nothing_is_corrupted(
 ) -> None:
     home = tmp_path / "home"
     paths = app_paths(home).ensure()
-    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder) as lib:
+    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, precision="fp32") as lib:
         lib.add_folder(photos)
+    Settings(model=tiny_model, precision="fp32").save(paths.config_file)  # the app has no --precision
     env = {**{k: v for k, v in os.environ.items() if k != HOME_ENV}, "QT_QPA_PLATFORM": "offscreen"}
     first = subprocess.Popen(
         [sys.executable, "-c", "import sys; from inphotos.app import main; sys.exit(main())",
@@ -67,7 +69,8 @@ def test_second_app_is_told_the_library_is_in_use_and_nothing_is_corrupted(
 
         # A command-line run beside it is refused the same way, in one line.
         cli = subprocess.run(
-            [sys.executable, "-m", "inphotos", "--home", str(home), "--model", tiny_model, "index"],
+            [sys.executable, "-m", "inphotos", "--home", str(home), "--model", tiny_model,
+             "--precision", "fp32", "index"],
             capture_output=True, text=True, env=env, timeout=120, check=False,
         )
         assert cli.returncode == 1
@@ -89,7 +92,7 @@ def test_second_app_is_told_the_library_is_in_use_and_nothing_is_corrupted(
         if first.stderr is not None:
             first.stderr.close()
 
-    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder) as lib:
+    with Library(paths, model=tiny_model, embedder_factory=lambda: tiny_embedder, precision="fp32") as lib:
         rows = lib.store.all_photos(with_embedding=True)
         assert sorted(r.path for r in rows) == sorted(str(p) for p in photos.rglob("*.jpg"))
         assert len(lib.search_text("a photo", k=20)) == 12

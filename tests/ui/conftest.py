@@ -20,7 +20,7 @@ def start_window(qtbot, home: AppPaths, library: Library):  # type: ignore[no-un
     from inphotos.workers.session import LibrarySession
 
     session = LibrarySession(lambda spec: Library(home, model=spec, precision="fp32", workers=2))
-    win = MainWindow(home, Settings(model=library.spec.text), session)
+    win = MainWindow(home, Settings(model=library.spec.text, precision="fp32"), session)
     qtbot.addWidget(win)
     win.show()
     session.install(library)
@@ -29,7 +29,8 @@ def start_window(qtbot, home: AppPaths, library: Library):  # type: ignore[no-un
 
 @pytest.fixture
 def window(qtbot, home: AppPaths, tiny_model: str, tiny_embedder) -> Iterator:
-    library = Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2)
+    library = Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder, workers=2,
+                      precision="fp32")
     win = start_window(qtbot, home, library)
     yield win
     win.close()

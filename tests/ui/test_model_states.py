@@ -19,14 +19,14 @@ def test_offline_first_start_explains_and_keeps_browsing(
 ) -> None:
 
     # Index while the model works, then start the app with a model that cannot be downloaded.
-    with Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder) as lib:
+    with Library(home, model=tiny_model, embedder_factory=lambda: tiny_embedder, precision="fp32") as lib:
         lib.add_folder(photos)
         lib.index()
 
     def offline():
         raise DownloadError("Could not download the model. Check the internet connection.")
 
-    library = Library(home, model=tiny_model, embedder_factory=offline)
+    library = Library(home, model=tiny_model, embedder_factory=offline, precision="fp32")
     win = start_window(qtbot, home, library)
     try:
         qtbot.waitUntil(lambda: win.models.message is not None, timeout=WAIT)

@@ -6,7 +6,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QImage
 
 from inphotos.records import PhotoRecord
-from inphotos.ui.photo_model import IdRole, PathRole, PhotoModel, ScoreRole
+from inphotos.ui.photo_model import FailedRole, IdRole, PathRole, PhotoModel, ScoreRole
 
 
 def _photos(n: int) -> list[PhotoRecord]:
@@ -19,21 +19,54 @@ def test_model_passes_qt_model_checks(qtmodeltester) -> None:
     qtmodeltester.check(model, force_py=True)
 
 
+def _red(w: int = 16, h: int = 12) -> QImage:
+    image = QImage(w, h, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.red)
+    return image
+
+
 def test_missing_thumbnail_is_requested_once_and_fills_only_its_cell(qtbot) -> None:
     model = PhotoModel()
     model.set_photos(_photos(3))
     requested: list[int] = []
     model.thumbnail_needed.connect(lambda p: requested.append(p.id))
     idx = model.index(1, 0)
-    assert idx.data(Qt.ItemDataRole.DecorationRole) is None
+    for _ in range(5):  # a view asks on every paint: scrolling, hovering, resizing
+        assert idx.data(Qt.ItemDataRole.DecorationRole) is None
     assert requested == [2]
-    image = QImage(16, 12, QImage.Format.Format_RGB32)
-    image.fill(Qt.GlobalColor.red)
     with qtbot.waitSignal(model.dataChanged) as changed:
-        model.set_thumbnail(2, image)
+        model.set_thumbnail(2, _red())
     assert changed.args[0].row() == 1
     assert changed.args[1].row() == 1
-    assert idx.data(Qt.ItemDataRole.DecorationRole).size().width() == 16
+    for _ in range(3):
+        assert idx.data(Qt.ItemDataRole.DecorationRole).size().width() == 16
+    assert requested == [2]  # arrived: never asked again
+
+
+def test_a_thumbnail_is_asked_again_only_when_gone_from_memory_or_the_photos_change() -> None:
+    model = PhotoModel(cache_size=1)
+    model.set_photos(_photos(3))
+    requested: list[int] = []
+    model.thumbnail_needed.connect(lambda p: requested.append(p.id))
+    first, second, third = (model.index(r, 0) for r in range(3))
+    deco = Qt.ItemDataRole.DecorationRole
+
+    for _ in range(3):
+        first.data(deco), second.data(deco), third.data(deco)
+    assert requested == [1, 2, 3]
+
+    model.set_thumbnail(1, _red())
+    model.set_thumbnail(2, _red())  # the cache holds one: photo 1 leaves memory
+    model.set_thumbnail_failed(3)
+    for _ in range(3):
+        first.data(deco), second.data(deco), third.data(deco)
+    assert requested == [1, 2, 3, 1]  # 1 once more; 2 is shown; 3 failed, not retried
+    assert third.data(FailedRole) is True
+
+    model.set_photos(_photos(2))  # new results: what is still missing is asked for again
+    for _ in range(3):
+        model.index(0, 0).data(deco), model.index(1, 0).data(deco)
+    assert requested == [1, 2, 3, 1, 1]
 
 
 def test_roles_expose_id_path_and_score() -> None:
