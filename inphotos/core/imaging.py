@@ -199,12 +199,6 @@ def open_upright(
                 raise DecodeError("image has no pixels")
             if fw * fh > MAX_PIXELS:
                 raise DecodeError(f"too many pixels ({fw}×{fh}), skipped to protect memory")
-            taken = _taken_ms(img)
-            orientation = 1
-            try:
-                orientation = int(img.getexif().get(0x0112, 1) or 1)
-            except Exception:
-                orientation = 1
             if first_frame and getattr(img, "n_frames", 1) > 1:
                 img.seek(0)
             if img.format == "JPEG" and min_size:
@@ -218,6 +212,13 @@ def open_upright(
                     # What draft() does for JPEG, for every other format: shrink by an integer
                     # factor (box filter) right away, so later steps and memory stay small.
                     rgb = rgb.reduce(factor)
+            # After load(): a PNG's EXIF may follow its pixels, and reading it decodes them,
+            # which must happen under the gate above, not before it.
+            taken = _taken_ms(img)
+            try:
+                orientation = int(img.getexif().get(0x0112, 1) or 1)
+            except Exception:
+                orientation = 1
             method = _ORIENTATION.get(orientation)
             if method is not None:
                 rgb = rgb.transpose(method)

@@ -200,11 +200,6 @@ def test_decompression_bomb_is_refused_without_decoding(tmp_path: Path, monkeypa
         decode(path, PixelSpec(size=32))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in open_upright: reading a PNG's EXIF (_taken_ms -> PngImageFile.getexif) decodes "
-    "the whole image before the gate is taken, so big PNGs are decoded at the same time",
-)
 def test_big_images_that_cannot_shrink_while_decoding_are_decoded_one_at_a_time(
     tmp_path: Path, monkeypatch
 ) -> None:
