@@ -57,6 +57,11 @@ class LibrarySession(QObject):
         self._closed = False
 
     @property
+    def closed(self) -> bool:
+        """Whether the session was shut down (answers still queued are to be ignored)."""
+        return self._closed
+
+    @property
     def lib(self) -> Library:
         """The open library (only asked for once `opened` was emitted)."""
         assert self.library is not None, "no library is open yet"
@@ -122,18 +127,28 @@ class LibrarySession(QObject):
 
     # ------------------------------------------------------------ shutdown
 
-    def shutdown(self, index_timeout_ms: int = 8000) -> bool:
-        """Stop every service and close the library (on quit); False if work was still running."""
+    def shutdown(self, wait_ms: int = 300) -> bool:
+        """Stop every service and close the library (on quit); False if work was still running.
+
+        Quitting never waits for work in flight: everything is cancelled, given `wait_ms` to
+        stop, and otherwise abandoned (the app then ends its process, as a kill would; every
+        batch is its own transaction, so nothing written is lost or half-written). A library
+        the writer is still using is closed on the writer thread once its job returns, never
+        underneath it.
+        """
         self._closed = True
         services = (self.index, self.queries, self.thumbs, self.model)
         # Answers already on their way must not reach a window that is closing.
         for service in services:
             service.blockSignals(True)
-        stopped = self.index.shutdown(index_timeout_ms)
-        self.queries.shutdown()
-        self.thumbs.shutdown()
-        model_stopped = self.model.shutdown(2000)
-        self._open_runner.shutdown(2000)
+        self.model.cancel_retry()
+        self._open_runner.clear()
+        stopped = self.index.shutdown(wait_ms)
+        self.queries.shutdown(min(wait_ms, 200))  # a read in flight ends before the close
+        self.thumbs.shutdown(0)
         if self.library is not None:
-            self.library.close()
-        return stopped and model_stopped
+            if stopped:
+                self.library.close()
+            else:
+                self.index.after_current(self.library.close)
+        return stopped
