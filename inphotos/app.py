@@ -80,14 +80,16 @@ def main(argv: Options | Sequence[str] | None = None) -> int:
             time.sleep(0.1)
 
     settings = Settings.load(paths.config_file)
-    if args.model:
+    saved_model = settings.model
+    if args.model is not None:
         settings.model = args.model
     if args.device:
         settings.device = args.device
     window = open_window(paths, settings)
     window.show()  # first: the library opens (and the model loads) in the background
     window.session.open_failed.connect(lambda _: app.exit(1))  # after the window said why
-    window.session.open(settings.model)
+    # A bad --model opens the saved model's library browse-only, as a bad choice in Settings.
+    window.session.open(settings.model, fallback=saved_model)
     server = InstanceServer(doorbell, window)
     server.show_requested.connect(window.bring_to_front)
     window.closing.connect(server.close)  # a launch from now on waits for this process to end
@@ -148,6 +150,9 @@ def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-unty
     from inphotos.core.library import Library
 
     def open_library(model: str) -> Library:
+        from inphotos.ml.models import check_spec, parse_spec
+
+        check_spec(parse_spec(model))  # a missing model folder is known before torch loads
         return Library(
             paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,

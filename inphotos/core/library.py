@@ -23,7 +23,7 @@ from inphotos.core.protocols import Embedder
 from inphotos.core.search import nearest
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.db.store import PhotoStore, read_meta
-from inphotos.errors import DownloadError, UserError
+from inphotos.errors import ModelError, UserError
 from inphotos.ml.models import ModelSpec, fetch_hub_dims, known_dims, parse_spec, weights_signature
 from inphotos.paths import AppPaths
 from inphotos.records import FolderInfo, FolderRecord, Hit, IndexReport, PhotoRecord
@@ -74,7 +74,7 @@ class Library:
         )
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
-        self._unavailable: str | None = None
+        self._unavailable: ModelError | None = None
         self.batch_size = batch_size
         self.workers = workers
         self.db_dir = paths.databases / self.spec.key
@@ -111,7 +111,8 @@ class Library:
         with self._embedder_lock:
             if self._embedder is None:
                 if self._unavailable is not None:
-                    raise DownloadError(self._unavailable)
+                    held = self._unavailable
+                    raise type(held)(str(held), advice=held.advice)
                 emb = self._factory()
                 store = getattr(self, "store", None)
                 if store is not None and emb.dims != store.dims:
@@ -142,11 +143,12 @@ class Library:
             self._factory = default_embedder_factory(self.spec.text, device, precision)
             self._embedder = None
 
-    def hold_model(self, reason: str | None) -> None:
-        """While `reason` is set, asking for the model fails at once with a `DownloadError`
-        saying it, instead of trying the download again (the caller knows the computer is
-        offline and retries by itself); None lets the next request load it."""
-        self._unavailable = reason
+    def hold_model(self, error: ModelError | None) -> None:
+        """While `error` is set, asking for the model fails at once with an error like it,
+        instead of trying the load (a download) again: the caller knows the computer is
+        offline, or that the model cannot be used, and retries by itself. None lets the next
+        request load it."""
+        self._unavailable = error
 
     @property
     def embedder_loaded(self) -> bool:

@@ -193,9 +193,14 @@ class MainWindow(QMainWindow):
     def _on_library_opened(self) -> None:
         """Show the library at once; load the model and rescan in the background."""
         self.photo_model.set_photos([])
+        refusal, self.session.model_refusal = self.session.model_refusal, None
+        if refusal is not None:  # the model asked for cannot be used: browse only, say why
+            self.settings.model = self.session.lib.spec.text  # the saved setting stays usable
+            self.session.model.refuse(refusal)
         self.library_controller.library_opened()
         self.view.show_library()
-        self.models.load()
+        if refusal is None:
+            self.models.load()
 
     def _on_open_failed(self, error: InPhotosError) -> None:
         if isinstance(error, LibraryInUseError):
@@ -334,7 +339,7 @@ class MainWindow(QMainWindow):
         self._save_state()
 
     def about(self) -> None:
-        show_about(self, self.session.lib.stats(), self.models.label.text(), self.paths)
+        show_about(self, self.session.lib.stats(), self.models.state, self.paths)
 
     # ------------------------------------------------------------------ messages
 

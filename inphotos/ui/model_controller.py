@@ -63,6 +63,7 @@ class ModelController(QObject):
         self.message: QMessageBox | None = None
         self._download: QProgressDialog | None = None
         self._model_name = ""
+        self.state = "loading"  # how the model is doing, in a few words (for About)
         self._switch: ModelSwitch | None = None
         session.model.model_ready.connect(self.ready)
         session.model.model_failed.connect(self.failed)
@@ -72,6 +73,7 @@ class ModelController(QObject):
         """Load the open library's model in the background."""
         self._model_name = self.session.lib.spec.text
         self.label.setText(LOADING)
+        self.state = "loading"
         self.session.model.load()
 
     def run_elsewhere(self, device: str, precision: str) -> None:
@@ -106,6 +108,8 @@ class ModelController(QObject):
     def ready(self, description: str) -> None:
         self._close_download()
         self.label.setText(f"Model: {description}")
+        _, _, device = description.rpartition(" on ")
+        self.state = f"runs on {device}" if device else ""
         if self.message is not None:  # a background retry succeeded: the warning is stale
             self.message.close()
             self.message = None
@@ -115,6 +119,7 @@ class ModelController(QObject):
         self._close_download()
         offline = isinstance(error, DownloadError)
         self.label.setText(WAITING_LABEL if offline else BROWSING_ONLY)
+        self.state = "not downloaded yet: browsing only" if offline else "unavailable: browsing only"
         if self.message is not None:
             self.message.close()
         box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, explain(error), parent=self.window)

@@ -26,7 +26,7 @@ from PyQt6.QtGui import QImage
 
 from inphotos.core.imaging import load_preview
 from inphotos.core.library import Library
-from inphotos.errors import DownloadError, InPhotosError
+from inphotos.errors import DownloadError, InPhotosError, ModelError
 from inphotos.records import Hit, PhotoRecord
 from inphotos.workers.runner import Runner
 
@@ -300,6 +300,14 @@ class ModelService(QObject):
 
         self._runner.submit("model", self._generation, run)
 
+    def refuse(self, error: ModelError) -> None:
+        """The model cannot be used (e.g. its folder is missing): say so, load nothing."""
+        self._retry.stop()
+        self.error = error
+        if self.library is not None:
+            self.library.hold_model(error)
+        self.model_failed.emit(error)
+
     def cancel_retry(self) -> None:
         self._retry.stop()
 
@@ -320,7 +328,7 @@ class ModelService(QObject):
         self.error = error
         if isinstance(error, DownloadError) and self.library is not None:
             # Searches and index runs fail at once until the next retry, which is quiet.
-            self.library.hold_model(str(error))
+            self.library.hold_model(error)
             self._retry.start()
         if self._quiet:
             log.info("Model still unavailable: %s", error)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from inphotos.core.library import Library
-from inphotos.errors import InPhotosError, UserError
+from inphotos.errors import InPhotosError, ModelError, UserError
 from inphotos.records import FolderInfo
 from inphotos.workers.indexing import IndexService, WriteJob
 from inphotos.workers.queries import ModelService, QueryService
@@ -55,6 +55,8 @@ class LibrarySession(QObject):
         self.index.write_done.connect(self._on_write_done)
         self.index.write_failed.connect(self._on_write_failed)
         self._closed = False
+        #: Why the model asked for could not be used when the library was opened, if so.
+        self.model_refusal: ModelError | None = None
 
     @property
     def closed(self) -> bool:
@@ -69,10 +71,29 @@ class LibrarySession(QObject):
 
     # ------------------------------------------------------------ opening and switching
 
-    def open(self, model: str) -> None:
-        """Open the library of `model` in the background; `opened` or `open_failed` follows."""
+    def open(self, model: str, fallback: str | None = None) -> None:
+        """Open the library of `model` in the background; `opened` or `open_failed` follows.
+
+        When `model` cannot be used at all (a missing model folder, an unknown name) and a
+        `fallback` is given (the model in the settings), that library opens instead, browse
+        only: `model_refusal` then says why, and its model is not loaded. This is what a bad
+        model chosen in Settings leads to as well: the library stays, searching waits.
+        """
         opener = self._opener
-        self._open_runner.submit("open", 0, lambda: opener(model))
+
+        def open_library() -> Library:
+            try:
+                return opener(model)
+            except ModelError as e:
+                if not fallback or fallback == model:
+                    raise
+                log.warning("The model %s cannot be used (%s); opening %s browse-only",
+                            model, e, fallback)
+                library = opener(fallback)
+                self.model_refusal = e
+                return library
+
+        self._open_runner.submit("open", 0, open_library)
 
     def open_library(self, model: str) -> Library:
         """Open another model's library (on a worker thread, e.g. for a model switch)."""
