@@ -151,8 +151,14 @@ def check_spec(spec: ModelSpec) -> None:
 
 
 def _published_tags(source: str) -> dict[str, list[str]]:
-    """open_clip's published weights by architecture, read from its `pretrained.py` as text
-    (importing open_clip imports torch, seconds). Empty when the file reads otherwise."""
+    """open_clip's published weights by architecture (see `_published`)."""
+    return {arch: list(tags) for arch, tags in _published(source).items()}
+
+
+def _published(source: str) -> dict[str, dict[str, str]]:
+    """open_clip's published weights, {arch: {tag: hf_hub location or ""}}, read from its
+    `pretrained.py` as text (importing open_clip imports torch: seconds). Empty when the file
+    reads otherwise."""
     import ast
 
     try:
@@ -160,8 +166,16 @@ def _published_tags(source: str) -> dict[str, list[str]]:
             tree = ast.parse(f.read())
     except (OSError, SyntaxError, ValueError):
         return {}
-    tables: dict[str, list[str]] = {}
-    by_arch: dict[str, list[str]] = {}
+
+    def hub_of(cfg: ast.expr) -> str:
+        if isinstance(cfg, ast.Call):
+            for k in cfg.keywords:
+                if k.arg == "hf_hub" and isinstance(k.value, ast.Constant):
+                    return str(k.value.value)
+        return ""
+
+    tables: dict[str, dict[str, str]] = {}
+    by_arch: dict[str, dict[str, str]] = {}
     for node in tree.body:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1
                 and isinstance(node.targets[0], ast.Name)):
@@ -169,13 +183,47 @@ def _published_tags(source: str) -> dict[str, list[str]]:
         name, value = node.targets[0].id, node.value
         if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
                 and value.func.id == "dict"):
-            tables[name] = [k.arg for k in value.keywords if k.arg]
+            tables[name] = {k.arg: hub_of(k.value) for k in value.keywords if k.arg}
         elif name == "_PRETRAINED" and isinstance(value, ast.Dict):
             for key, table in zip(value.keys, value.values, strict=False):
                 if (isinstance(key, ast.Constant) and isinstance(table, ast.Name)
                         and table.id in tables):
                     by_arch[str(key.value)] = tables[table.id]
     return by_arch
+
+
+def weights_on_hub(spec: ModelSpec) -> tuple[str, list[str]] | None:
+    """(repository, candidate file names) of a model's weights on the hub, found without
+    importing torch; None for a model folder, or when it cannot be told this way."""
+    if spec.kind == "hf-hub":
+        return hub_repo(spec), ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
+    base = _open_clip_config_dir()
+    if spec.kind != "builtin" or base is None:
+        return None
+    hub = _published(os.path.join(os.path.dirname(base), "pretrained.py")).get(
+        spec.arch, {}).get(spec.pretrained or "", "")
+    if not hub:
+        return None
+    repo, filename = os.path.split(hub)  # as open_clip reads it: "org/repo/" or "org/repo/file"
+    filename = filename or "open_clip_pytorch_model.bin"
+    stem, ext = os.path.splitext(filename)
+    safe = "open_clip_model.safetensors" if filename == "open_clip_pytorch_model.bin" else (
+        stem + ".safetensors" if ext in (".bin", ".pth") else "")
+    return repo, [n for n in (safe, filename) if n]
+
+
+def weights_maybe_cached(spec: ModelSpec) -> bool:
+    """Whether a model's weights may already be on this computer (told without torch or the
+    network): True unless they are known to be missing from the download cache."""
+    found = weights_on_hub(spec)
+    if found is None:
+        return True
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - open_clip depends on it
+        return True
+    repo, names = found
+    return any(isinstance(try_to_load_from_cache(repo, n), str) for n in names)
 
 
 def hub_repo(spec: ModelSpec) -> str:

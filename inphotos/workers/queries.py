@@ -279,6 +279,7 @@ class ModelService(QObject):
         self.loading = True
         self._quiet = quiet
         lib = self.library
+        lib.defer_model()  # an index run that needs the model waits for the check below
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
@@ -288,12 +289,20 @@ class ModelService(QObject):
                 self.download_progress.emit(done, total)
 
         def run() -> str:
-            from inphotos.ml.embedder import cached_weights, download_weights
+            from inphotos.ml.models import weights_maybe_cached
 
-            if lib.spec.kind != "local-dir" and cached_weights(lib.spec.text) is None \
-                    and not hub_reachable():
-                raise DownloadError(f"Could not download the model {lib.spec.text}: {OFFLINE}.")
-            lib.hold_model(None)  # worth trying: the weights are here, or the site answers
+            try:
+                # Both checks before torch is imported (that alone can take ten seconds).
+                if lib.spec.kind != "local-dir" and not weights_maybe_cached(lib.spec) \
+                        and not hub_reachable():
+                    error = DownloadError(f"Could not download the model {lib.spec.text}: {OFFLINE}.")
+                    lib.hold_model(error)  # an index run waiting for the model fails at once
+                    raise error
+            finally:
+                if lib.model_deferred:
+                    lib.hold_model(None)  # worth trying: the weights are here, or the site answers
+            from inphotos.ml.embedder import download_weights
+
             download_weights(lib.spec.text, progress)
             emb = lib.embedder
             return f"{emb.name} on {getattr(emb, 'device', 'cpu')}"

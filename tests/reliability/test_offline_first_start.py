@@ -86,3 +86,31 @@ def test_offline_first_start_is_known_in_seconds_and_said_plainly(
     finally:
         win.close()
         no_network.attempts.clear()  # only the reachability checks, asserted above
+
+
+def test_whether_weights_are_downloaded_is_told_without_torch_as_open_clip_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub import constants
+
+    from inphotos.ml.download import hub_files
+    from inphotos.ml.models import RECOMMENDED, parse_spec, weights_maybe_cached, weights_on_hub
+
+    for r in RECOMMENDED:
+        spec = parse_spec(r.spec)
+        found, expected = weights_on_hub(spec), hub_files(spec)
+        if found is not None:  # None: cannot be told early; the loader decides
+            assert expected is not None
+            assert found == (expected[0], expected[1])
+
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    assert not weights_maybe_cached(parse_spec(MODEL))
+    repo = cache / "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K"
+    commit = "0" * 40
+    weights = repo / "snapshots" / commit / "open_clip_model.safetensors"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"stand-in")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    assert weights_maybe_cached(parse_spec(MODEL))
