@@ -118,7 +118,10 @@ def _absorbed_note(absorbed: list[str]) -> str:
 
 
 def _require_photos(lib: Library) -> None:
+    """An empty library says what to do, once the model is known to work (a broken model is
+    the first thing to fix: indexing needs it too)."""
     if lib.store.count() == 0:
+        _ = lib.embedder
         raise CliError("The library has no photos yet: add a folder and index it with "
                        "'inphotos index PATH'")
 

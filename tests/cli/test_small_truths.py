@@ -75,3 +75,17 @@ def test_searching_an_empty_library_says_to_index_first(run: Cli) -> None:  # no
     result = run("search", "a cat")
     assert result.rc == 1
     assert "inphotos index" in result.err
+
+
+def test_hugging_face_warnings_are_printed_once(tmp_path: Path, tiny_model: str) -> None:
+    script = (
+        "import logging, sys\n"
+        "from inphotos import cli\n"
+        "cli.main(sys.argv[1:])\n"
+        "logging.getLogger('huggingface_hub').addHandler(logging.StreamHandler())  # its own\n"
+        "logging.getLogger('huggingface_hub.utils._http').warning('Retrying in 1s [Retry 1/5].')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "--home", str(tmp_path / "home"), "--model", tiny_model,
+         "stats"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stderr.count("Retrying in 1s") == 1, done.stderr
