@@ -114,6 +114,8 @@ class ModelSwitch(QObject):
         self._abandon()
 
     def _abandon(self) -> None:
+        if self.model is not None:
+            self.model.cancel_retry()  # a switch that failed does not come back by itself
         if self.library is not None:
             self.library.close()
             self.library = None

@@ -157,6 +157,8 @@ class LibrarySession(QObject):
         the writer is still using is closed on the writer thread once its job returns, never
         underneath it.
         """
+        if self._closed:  # closed twice (a signal and Ctrl+Q): once is enough
+            return True
         self._closed = True
         services = (self.index, self.queries, self.thumbs, self.model)
         # Answers already on their way must not reach a window that is closing.
