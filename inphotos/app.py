@@ -5,20 +5,30 @@ The window appears before torch is imported; the model loads in the background.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Sequence
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from inphotos import APP_NAME, __version__
 from inphotos.args import Options, parse_args
 from inphotos.config import Settings
 from inphotos.paths import AppPaths, resource, use_home
 
+if TYPE_CHECKING:
+    from PyQt6.QtWidgets import QWidget
+
 log = logging.getLogger(__name__)
+
+#: How long a launch waits for a previous InPhotos that is quitting to let go of the library.
+RELAUNCH_WAIT_S = 10.0
 
 
 def main(argv: Options | Sequence[str] | None = None) -> int:
@@ -52,33 +62,80 @@ def main(argv: Options | Sequence[str] | None = None) -> int:
     from inphotos.ui.single_instance import InstanceServer, ring, server_name
 
     doorbell = server_name(paths.data)
-    try:
-        instance_lock = ProcessLock(paths.data / "app.lock")
-    except LibraryInUseError:
-        reached = ring(doorbell)
-        log.info("Another instance holds the library; it was %s", "asked to show itself" if reached
-                 else "not reachable")
-        QMessageBox.information(None, APP_NAME, already_running_message(reached))
-        return 1
+    instance_lock = None
+    deadline = time.monotonic() + RELAUNCH_WAIT_S
+    while instance_lock is None:
+        try:
+            instance_lock = ProcessLock(paths.data / "app.lock")
+        except LibraryInUseError:
+            if ring(doorbell, timeout_ms=500):
+                # The running window comes forward; a box on top of it would only be in the way.
+                log.info("Another instance holds the library; it was asked to show itself")
+                return 0
+            if time.monotonic() > deadline:
+                log.info("Another instance holds the library and does not answer")
+                QMessageBox.information(None, APP_NAME, already_running_message(False))
+                return 1
+            # Its doorbell is silent: it is quitting (or still starting). Wait for it.
+            time.sleep(0.1)
 
     settings = Settings.load(paths.config_file)
-    if args.model:
+    saved_model = settings.model
+    if args.model is not None:
         settings.model = args.model
     if args.device:
         settings.device = args.device
     window = open_window(paths, settings)
     window.show()  # first: the library opens (and the model loads) in the background
     window.session.open_failed.connect(lambda _: app.exit(1))  # after the window said why
-    window.session.open(settings.model)
+    # A bad --model opens the saved model's library browse-only, as a bad choice in Settings.
+    window.session.open(settings.model, fallback=saved_model)
     server = InstanceServer(doorbell, window)
     server.show_requested.connect(window.bring_to_front)
+    window.closing.connect(server.close)  # a launch from now on waits for this process to end
+    quit_on_signals(window)
     if os.environ.get("INPHOTOS_STARTUP_PROBE"):  # `make bench`: time to a shown window, then quit
         from PyQt6.QtCore import QTimer
 
         QTimer.singleShot(0, lambda: (print("window-shown", flush=True), window.close()))  # noqa: T201
-    code = app.exec()
+    code = int(app.exec())
     instance_lock.release()
-    return int(code)
+    if existing is None:
+        end_process(code)
+    return code
+
+
+def end_process(code: int) -> None:
+    """End this process now, without waiting for background threads.
+
+    The window has closed and every job was cancelled; one may still be inside the model load
+    or a batch. Waiting for it kept the process alive (and the library locked) for seconds
+    after the window vanished, so it is abandoned as a kill would abandon it: each batch is
+    its own transaction, the settings are saved and the locks go with the process. Only when
+    this process owns its QApplication: a caller (a test) that made its own keeps running.
+    """
+    log.info("Quit")
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def quit_on_signals(window: QWidget) -> None:
+    """SIGTERM and SIGINT (a logout, Ctrl+C in a terminal) quit as Ctrl+Q does."""
+    from PyQt6.QtCore import QTimer
+
+    def close(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
+            signal.signal(signum, close)
+    # Python runs a signal handler only when it gets control: wake it now and then.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
 
 
 def already_running_message(window_shown: bool) -> str:
@@ -93,6 +150,9 @@ def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-unty
     from inphotos.core.library import Library
 
     def open_library(model: str) -> Library:
+        from inphotos.ml.models import check_spec, parse_spec
+
+        check_spec(parse_spec(model))  # a missing model folder is known before torch loads
         return Library(
             paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,

@@ -42,7 +42,7 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--home", default=default, metavar="DIR",
                         help="keep the database, thumbnails, settings and logs under DIR "
                              "(also $INPHOTOS_HOME)")
-    parser.add_argument("--model", default=default, metavar="SPEC",
+    parser.add_argument("--model", default=default, metavar="SPEC", type=_model_name,
                         help="ARCH:PRETRAINED, hf-hub:ORG/REPO or local-dir:PATH "
                              "(default: the one in settings, else ViT-B-32:laion2b_s34b_b79k)")
     parser.add_argument("--device", default=default, choices=["auto", "cpu", "cuda", "mps"],
@@ -54,6 +54,14 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("-v", "--verbose", action="store_true",
                         default=argparse.SUPPRESS if suppress else False,
                         help="log details to stderr")
+
+
+def _model_name(text: str) -> str:
+    """A model name as given; an empty one is an error, not "the default"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "needs a model name: ARCH:PRETRAINED, hf-hub:ORG/REPO or local-dir:PATH")
+    return text
 
 
 def _query_options(p: argparse.ArgumentParser) -> None:

@@ -75,6 +75,7 @@ class IndexProgress:
     eta_s: float | None = None
     skipped: int = 0
     current: str = ""
+    waiting: dict[str, int] = field(default_factory=dict)  # folder -> photos not yet indexed
 
 
 @dataclass
@@ -90,6 +91,8 @@ class IndexReport:
     cancelled: bool = False
     elapsed_s: float = 0.0
     embedded: int = 0
+    #: Photos still to index, by folder: left by a cancel (empty when the run completed).
+    waiting: dict[str, int] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:

@@ -45,6 +45,8 @@ def run(args: Options) -> int:
         return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_not_printed_by_its_library)
     # Text output prints a path that is not UTF-8 as its own bytes (as ls and find do), so it
     # can be piped on, instead of failing with UnicodeEncodeError on a strict stdout.
     reconfigure = getattr(sys.stdout, "reconfigure", None)
@@ -65,6 +67,12 @@ def run(args: Options) -> int:
         log.critical("inphotos %s failed with an unexpected error (a bug in InPhotos)", args.command)
         traceback.print_exc()
         return 1
+
+
+def _not_printed_by_its_library(record: logging.LogRecord) -> bool:
+    """huggingface_hub prints its own warnings on stderr: printing them again here showed
+    each one twice."""
+    return not record.name.startswith("huggingface_hub")
 
 
 def main(argv: Sequence[str]) -> int:

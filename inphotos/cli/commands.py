@@ -32,12 +32,15 @@ class CliError(UserError):
 def open_library(args: Options) -> Library:
     """The library under `--home` with the options given, else the saved settings."""
     from inphotos.core.library import Library
+    from inphotos.ml.models import check_spec, parse_spec
 
     paths = use_home(args.home).ensure()
     settings = Settings.load(paths.config_file)
+    model = args.model or settings.model
+    check_spec(parse_spec(model))  # a missing model folder or unknown weights: said at once
     return Library(
         paths,
-        model=args.model or settings.model,
+        model=model,
         device=args.device or settings.device,
         precision=args.precision or settings.precision,
         batch_size=args.batch_size if args.batch_size is not None else settings.batch_size,
@@ -50,12 +53,21 @@ def cmd_index(args: Options) -> int:
     from inphotos.core.library import AlreadyInLibraryError
 
     with open_library(args) as lib:
+        added = 0
         for path in args.paths:
             try:
+                absorbed = _covered_by(lib, path)
                 lib.add_folder(path)
-                print(f"Added {os.path.abspath(path)}", file=sys.stderr)
-            except AlreadyInLibraryError:
-                pass
+                added += 1
+                print(f"Added {os.path.abspath(path)}{_absorbed_note(absorbed)}", file=sys.stderr)
+            except AlreadyInLibraryError as e:
+                print(f"{e}: nothing to add", file=sys.stderr)
+        if args.paths and not added and lib.store.folders():
+            # Only folders already covered were named: their photos are indexed with the
+            # folder that holds them ('inphotos index' with no folder brings all up to date).
+            print("Nothing new to index. Run 'inphotos index' to bring the whole library up to "
+                  "date.", file=sys.stderr)
+            return 0
         if not lib.store.folders():
             raise CliError("The library has no folders yet: inphotos index PATH")
         control = Control()
@@ -92,9 +104,32 @@ def _check_query_options(args: Options) -> None:
         raise CliError(f"--offset must be 0 or more (got {args.offset})")
 
 
+def _covered_by(lib: Library, path: str) -> list[str]:
+    """Library folders inside `path`: adding `path` takes them over (their photos are kept)."""
+    folder = os.path.abspath(os.path.expanduser(path))
+    return sorted(f.path for f in lib.store.folders()
+                  if f.path != folder and f.path.startswith(folder.rstrip(os.sep) + os.sep))
+
+
+def _absorbed_note(absorbed: list[str]) -> str:
+    if not absorbed:
+        return ""
+    return f" (it now covers {', '.join(absorbed)}, already in the library; their photos are kept)"
+
+
+def _require_photos(lib: Library) -> None:
+    """An empty library says what to do, once the model is known to work (a broken model is
+    the first thing to fix: indexing needs it too)."""
+    if lib.store.count() == 0:
+        _ = lib.embedder
+        raise CliError("The library has no photos yet: add a folder and index it with "
+                       "'inphotos index PATH'")
+
+
 def cmd_search(args: Options) -> int:
     _check_query_options(args)
     with open_library(args) as lib:
+        _require_photos(lib)
         hits = lib.search_text(" ".join(args.text), k=args.k, offset=args.offset,
                                min_score=args.min_score)
         print_hits(hits, args.json)
@@ -106,6 +141,7 @@ def cmd_similar(args: Options) -> int:
     if not os.path.exists(args.file):
         raise CliError(f"File not found: {args.file}")
     with open_library(args) as lib:
+        _require_photos(lib)
         hits = lib.similar_to_file(args.file, k=args.k, offset=args.offset, min_score=args.min_score)
         print_hits(hits, args.json)
     return 0
@@ -116,8 +152,10 @@ def cmd_folders(args: Options) -> int:
         if args.action in ("add", "remove") and not args.path:
             raise CliError(f"folders {args.action} needs a PATH")
         if args.action == "add":
+            absorbed = _covered_by(lib, args.path)
             rec = lib.add_folder(args.path)
-            print(f"Added {rec.path}; run 'inphotos index' to index it", file=sys.stderr)
+            print(f"Added {rec.path}{_absorbed_note(absorbed)}; run 'inphotos index' to index it",
+                  file=sys.stderr)
         elif args.action == "remove":
             n = lib.remove_folder(args.path)
             print(f"Removed {os.path.abspath(args.path)} from the library "

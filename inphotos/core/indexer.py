@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -79,6 +80,7 @@ class Indexer:
                 self._embed_all(plan.to_embed, report, control, progress)
         except Cancelled:
             report.cancelled = True
+        report.waiting = {f: n for f, n in report.waiting.items() if n > 0}
         report.elapsed_s = time.perf_counter() - t0
         if progress:
             progress(IndexProgress("done", report.embedded, report.embedded, report.rate, 0.0,
@@ -119,11 +121,16 @@ class Indexer:
         control: Control,
         progress: ProgressFn | None,
     ) -> None:
+        # Which folders still wait, and how many photos each: the window shows it while the
+        # run goes on and after a cancel (the report keeps what was left).
+        report.waiting = dict(Counter(w.folder for w in todo))
+        total = len(todo)
+        if progress:  # the plan is ready: say how much waits before the model may load
+            progress(IndexProgress("embedding", 0, total, waiting=dict(report.waiting)))
         embedder = self._get_embedder()
         prepare = getattr(embedder, "prepare", None)
         if prepare is not None:  # e.g. compile the model when enough photos wait
             prepare(len(todo), self.batch_size)
-        total = len(todo)
         done = 0
         t_start = time.perf_counter()
         workers = decode_workers(self.workers)
@@ -131,7 +138,10 @@ class Indexer:
                                   workers, control)
         with background_priority(), contextlib.closing(batches):
             for batch in batches:
+                control.checkpoint()  # a pause while this batch was decoded: write nothing more
                 self._embed_and_write(batch, embedder, report)
+                for d in batch:
+                    report.waiting[d.work.folder] -= 1
                 done += len(batch)
                 elapsed = time.perf_counter() - t_start
                 rate = done / elapsed if elapsed > 0 else 0.0
@@ -140,6 +150,7 @@ class Indexer:
                         "embedding", done, total, rate,
                         (total - done) / rate if rate > 0 else None,
                         len(report.skipped), batch[-1].work.entry.path,
+                        {f: n for f, n in report.waiting.items() if n > 0},
                     ))
 
     def _embed_and_write(self, batch: list[Decoded], embedder: Embedder, report: IndexReport) -> None:

@@ -23,7 +23,7 @@ from inphotos.core.protocols import Embedder
 from inphotos.core.search import nearest
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.db.store import PhotoStore, read_meta
-from inphotos.errors import UserError
+from inphotos.errors import ModelError, UserError
 from inphotos.ml.models import ModelSpec, fetch_hub_dims, known_dims, parse_spec, weights_signature
 from inphotos.paths import AppPaths
 from inphotos.records import FolderInfo, FolderRecord, Hit, IndexReport, PhotoRecord
@@ -74,6 +74,9 @@ class Library:
         )
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
+        self._unavailable: ModelError | None = None
+        self._decided = threading.Event()  # cleared while someone decides if the model may load
+        self._decided.set()
         self.batch_size = batch_size
         self.workers = workers
         self.db_dir = paths.databases / self.spec.key
@@ -107,8 +110,13 @@ class Library:
     @property
     def embedder(self) -> Embedder:
         """The model, loaded on first use (thread-safe)."""
+        if self._embedder is None:
+            self._decided.wait()
         with self._embedder_lock:
             if self._embedder is None:
+                if self._unavailable is not None:
+                    held = self._unavailable
+                    raise type(held)(str(held), advice=held.advice)
                 emb = self._factory()
                 store = getattr(self, "store", None)
                 if store is not None and emb.dims != store.dims:
@@ -138,6 +146,24 @@ class Library:
             self.device = device
             self._factory = default_embedder_factory(self.spec.text, device, precision)
             self._embedder = None
+
+    def defer_model(self) -> None:
+        """Asking for the model waits until `hold_model` says whether it may load (e.g. while
+        the app checks, in seconds, whether a download can work at all)."""
+        self._decided.clear()
+
+    def hold_model(self, error: ModelError | None) -> None:
+        """While `error` is set, asking for the model fails at once with an error like it,
+        instead of trying the load (a download) again: the caller knows the computer is
+        offline, or that the model cannot be used, and retries by itself. None lets the next
+        request load it. Releases anything waiting after `defer_model`."""
+        self._unavailable = error
+        self._decided.set()
+
+    @property
+    def model_deferred(self) -> bool:
+        """Whether asking for the model waits for `hold_model` (see `defer_model`)."""
+        return not self._decided.is_set()
 
     @property
     def embedder_loaded(self) -> bool:

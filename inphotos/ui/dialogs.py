@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt
@@ -49,6 +51,8 @@ class SettingsDialog(QDialog):
         self.model_note = QLabel(self)
         self.model_note.setWordWrap(True)
         self.model_note.setStyleSheet("color: palette(placeholder-text);")
+        self.model_note.linkActivated.connect(self._show_details)
+        self._details_shown = False
         self.custom_edit = QLineEdit(self)
         self.custom_edit.setPlaceholderText("ARCH:PRETRAINED, hf-hub:ORG/REPO or local-dir:PATH")
         self.folder_button = QPushButton("Use a model folder…", self)
@@ -116,11 +120,23 @@ class SettingsDialog(QDialog):
         custom = spec == CUSTOM
         self.custom_edit.setEnabled(custom)
         self.folder_button.setEnabled(custom)
-        note = next((r.note for r in RECOMMENDED if r.spec == spec), "")
-        self.model_note.setText(note or "Any open_clip model; it downloads on first use.")
+        chosen = next((r for r in RECOMMENDED if r.spec == spec), None)
+        if chosen is None:
+            self.model_note.setText("Any open_clip model; it downloads on first use.")
+            return
+        text = html.escape(chosen.note)
+        if chosen.details and self._details_shown:
+            text += f"<br><small>{html.escape(chosen.details)}</small>"
+        elif chosen.details:
+            text += ' <a href="details">Details</a>'
+        self.model_note.setText(text)
+
+    def _show_details(self, _link: str) -> None:
+        self._details_shown = True
+        self._on_model_changed()
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder", str(Path.home()))
         if folder:
             self.custom_edit.setText(f"local-dir:{folder}")
 
@@ -177,14 +193,20 @@ class SkippedDialog(QDialog):
         layout.addWidget(buttons)
 
 
-def show_about(parent: QWidget, stats: Mapping[str, Any], model_text: str, paths: AppPaths) -> None:
-    """The About box: version, the model, what is in the library and where its data lives."""
-    QMessageBox.about(
-        parent, f"About {APP_NAME}",
+def about_text(stats: Mapping[str, Any], model_state: str, paths: AppPaths) -> str:
+    """The About box's text: the model is named once, with its state when it is not ready."""
+    model = html.escape(str(stats["model"]))
+    state = f" ({html.escape(model_state)})" if model_state else ""
+    return (
         f"<h3>{APP_NAME} {__version__}</h3>"
         "<p>Private, fully local semantic photo search.</p>"
-        f"<p>{model_text}<br>"
+        f"<p>Model: {model}{state}<br>"
         f"Library: {stats['photos']:,} photos in {stats['folders']} folders<br>"
         f"Index size: {stats['database_bytes'] / 1e6:.1f} MB<br>"
-        f"Data: {paths.data}<br>Logs: {paths.logs}</p>",
+        f"Data: {paths.data}<br>Logs: {paths.logs}</p>"
     )
+
+
+def show_about(parent: QWidget, stats: Mapping[str, Any], model_state: str, paths: AppPaths) -> None:
+    """The About box: version, the model, what is in the library and where its data lives."""
+    QMessageBox.about(parent, f"About {APP_NAME}", about_text(stats, model_state, paths))

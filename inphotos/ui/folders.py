@@ -53,16 +53,30 @@ class FoldersPanel(QWidget):
         layout.addLayout(buttons)
         self._indexing = False
 
-    def set_folders(self, folders: Sequence[FolderInfo], indexing: bool | None = None) -> None:
+    def set_folders(self, folders: Sequence[FolderInfo], indexing: bool | None = None,
+                    waiting: dict[str, int] | None = None, current: str = "",
+                    stopped: bool = False) -> None:
+        """Show `folders`; `indexing`: a run is on (checking for changes until `waiting` says
+        which folders have photos to index); `current`: the folder being indexed now;
+        `stopped`: the run was cancelled and `waiting` is what it left."""
         if indexing is not None:
             self._indexing = indexing
+        known = waiting is not None
+        waiting = waiting or {}
         selected = {i.data(Qt.ItemDataRole.UserRole) for i in self.list.selectedItems()}
         self.list.clear()
         for f in folders:
+            left = waiting.get(f.path, 0)
             if not f.online:
                 state = "offline — photos kept until the drive returns"
-            elif self._indexing:
-                state = "indexing…"
+            elif f.path == current and self._indexing:
+                state = f"indexing… {left:,} to go" if left else "indexing…"
+            elif left:
+                state = f"{left:,} waiting" + (" (cancelled)" if stopped else "")
+            elif stopped and not known:
+                state = "check cancelled"
+            elif self._indexing and not known:
+                state = "checking for changes…"
             else:
                 state = "up to date"
             name = os.path.basename(f.path.rstrip(os.sep)) or f.path

@@ -50,25 +50,53 @@ class IndexStatus(QWidget):
     def set_running(self, running: bool) -> None:
         for w in (self.bar, self.pause_button, self.cancel_button):
             w.setVisible(running)
+        self.label.clear()
+        self._last: IndexProgress | None = None
         if not running:
             self.pause_button.setChecked(False)
-            self.label.clear()
+        self.model_ready = True
+
+    def set_model_ready(self, ready: bool) -> None:
+        """Whether the model is loaded: until it is, indexing waits for it and says so."""
+        self.model_ready = ready
+        if self._last is not None:
+            self.show_progress(self._last)
+
+    def show_cancelled(self, waiting: int | None) -> None:
+        """A cancelled run: how much still waits, until the next run starts."""
+        if waiting:
+            self.label.setText(f"Indexing cancelled · {waiting:,} photo{'s' if waiting != 1 else ''}"
+                               " waiting · Rescan (F5) to go on")
+        else:
+            self.label.setText("Indexing cancelled · Rescan (F5) to go on")
 
     def set_skipped(self, count: int) -> None:
         self.skipped_button.setVisible(count > 0)
         self.skipped_button.setText(f"{count:,} file{'s' if count != 1 else ''} skipped")
 
     def show_progress(self, p: IndexProgress) -> None:
+        self._last = p
+        paused = self.pause_button.isChecked()
         if p.phase == "scanning":
             self.bar.setRange(0, 0)
-            self.label.setText(f"Looking for photos… {p.done:,}" if p.done else "Looking for photos…")
+            found = f" {p.done:,} found" if p.done else ""
+            self.label.setText("Paused" if paused else f"Looking for new photos…{found}")
         elif p.phase == "embedding":
             self.bar.setRange(0, max(1, p.total))
             self.bar.setValue(p.done)
             self.bar.setFormat(f"{p.done:,} / {p.total:,}")
-            paused = " (paused)" if self.pause_button.isChecked() else ""
-            self.label.setText(f"Indexing · {p.rate:.1f} photos/s · {format_eta(p.eta_s)}{paused}")
+            if paused:  # no rate or time left: nothing runs
+                self.label.setText(f"Paused · {p.total - p.done:,} photos to go")
+            elif p.done == 0 and not self.model_ready:
+                self.label.setText(f"Waiting for the model to load before indexing "
+                                   f"{p.total:,} photos…")
+            elif p.done == 0:
+                self.label.setText(f"Indexing {p.total:,} photos · starting…")
+            else:
+                self.label.setText(f"Indexing · {p.rate:.1f} photos/s · {format_eta(p.eta_s)}")
 
     def _on_pause(self, checked: bool) -> None:
         self.pause_button.setText("Resume" if checked else "Pause")
         self.pause_toggled.emit(checked)
+        if self._last is not None:
+            self.show_progress(self._last)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtCore import QPoint, Qt, pyqtSignal
 from PyQt6.QtGui import (
     QAction,
     QCloseEvent,
@@ -52,6 +52,7 @@ from inphotos.ui.model_controller import ModelController, explain
 from inphotos.ui.photo_model import PhotoModel
 from inphotos.ui.preview_controller import PreviewController
 from inphotos.ui.search_bar import SearchBar
+from inphotos.ui.status_line import StatusLine
 from inphotos.ui.view import ViewController
 from inphotos.workers.catalog import IMAGE_EXTENSIONS
 from inphotos.workers.session import LibrarySession
@@ -60,6 +61,8 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
+    closing = pyqtSignal()  # the window is closing: the app is quitting
+
     def __init__(self, paths: AppPaths, settings: Settings, session: LibrarySession) -> None:
         super().__init__()
         self.paths = paths
@@ -118,7 +121,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         assert status is not None
-        self.message = QLabel(self)
+        self.message = StatusLine(self)
         self.index_status = IndexStatus(self)
         status.addWidget(self.message, 1)
         status.addPermanentWidget(self.index_status)
@@ -175,10 +178,10 @@ class MainWindow(QMainWindow):
         s.thumbs.thumbnail_ready.connect(self.photo_model.set_thumbnail)
         s.thumbs.thumbnail_failed.connect(lambda i, _: self.photo_model.set_thumbnail_failed(i))
         self.photo_model.thumbnail_needed.connect(s.thumbs.request)
-        self.view.status.connect(self._status)
-        self.library_controller.status.connect(self._status)
+        self.view.status.connect(lambda text: self.message.post(text, "view"))
+        self.library_controller.status.connect(lambda text: self.message.post(text, "library"))
         self.view.results_shown.connect(self._on_results_shown)
-        self.models.status.connect(self._status)
+        self.models.status.connect(lambda text: self.message.post(text, "model"))
         self.models.switched.connect(self._on_switched)
         self.size_slider.valueChanged.connect(self.grid.set_thumb_size)
         self.grid.thumb_size_changed.connect(self._on_thumb_size)
@@ -193,9 +196,14 @@ class MainWindow(QMainWindow):
     def _on_library_opened(self) -> None:
         """Show the library at once; load the model and rescan in the background."""
         self.photo_model.set_photos([])
+        refusal, self.session.model_refusal = self.session.model_refusal, None
+        if refusal is not None:  # the model asked for cannot be used: browse only, say why
+            self.settings.model = self.session.lib.spec.text  # the saved setting stays usable
+            self.session.model.refuse(refusal)
         self.library_controller.library_opened()
         self.view.show_library()
-        self.models.load()
+        if refusal is None:
+            self.models.load()
 
     def _on_open_failed(self, error: InPhotosError) -> None:
         if isinstance(error, LibraryInUseError):
@@ -223,12 +231,15 @@ class MainWindow(QMainWindow):
             log.warning("Settings not saved: %s", e)
 
     def closeEvent(self, e: QCloseEvent | None) -> None:
+        """Quit promptly: save, cancel everything, and never wait long for work in flight."""
+        self.closing.emit()
         self._save_state()
         self.library_controller.stop()
         self.view.set_indexing(False)
-        self.models.cancel_switch()
+        self.models.cancel_switch(300)
         if not self.session.shutdown():
-            log.warning("Background work did not stop in time; leaving it to process exit")
+            log.info("Background work still running at quit; abandoned (each batch is its own "
+                     "transaction)")
         self.preview.close()
         super().closeEvent(e)
 
@@ -331,12 +342,12 @@ class MainWindow(QMainWindow):
         self._save_state()
 
     def about(self) -> None:
-        show_about(self, self.session.lib.stats(), self.models.label.text(), self.paths)
+        show_about(self, self.session.lib.stats(), self.models.state, self.paths)
 
     # ------------------------------------------------------------------ messages
 
     def _status(self, text: str) -> None:
-        self.message.setText(text)
+        self.message.post(text, "window")
 
 
 

@@ -5,12 +5,13 @@ to another model or running it elsewhere."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtWidgets import QFileDialog, QLabel, QMessageBox, QProgressDialog, QWidget
 
 from inphotos import APP_NAME
-from inphotos.errors import Advice, InPhotosError
+from inphotos.errors import Advice, DownloadError, InPhotosError
 from inphotos.workers.model_switch import ModelSwitch
 from inphotos.workers.session import LibrarySession
 
@@ -29,8 +30,19 @@ ADVICE_TEXT = {
 }
 
 
+#: What the user reads when the model cannot be downloaded (no exception names, no flags).
+OFFLINE_TEXT = (
+    "InPhotos could not download its search model: this computer seems to be offline.\n\n"
+    "You can browse your photos meanwhile; searching starts as soon as the model is here. "
+    "InPhotos keeps trying quietly in the background."
+)
+WAITING_LABEL = "Model not downloaded yet: browsing only"
+
+
 def explain(error: object) -> str:
     """An error's message, followed by the app's words for its way out (if any)."""
+    if isinstance(error, DownloadError):
+        return f"{OFFLINE_TEXT}\n\n{ADVICE_TEXT[Advice.USE_MODEL_FOLDER]}"
     text = str(error)
     advice = error.advice if isinstance(error, InPhotosError) else Advice.NONE
     extra = ADVICE_TEXT.get(advice, "")
@@ -51,6 +63,7 @@ class ModelController(QObject):
         self.message: QMessageBox | None = None
         self._download: QProgressDialog | None = None
         self._model_name = ""
+        self.state = "loading"  # how the model is doing, in a few words (for About)
         self._switch: ModelSwitch | None = None
         session.model.model_ready.connect(self.ready)
         session.model.model_failed.connect(self.failed)
@@ -60,6 +73,7 @@ class ModelController(QObject):
         """Load the open library's model in the background."""
         self._model_name = self.session.lib.spec.text
         self.label.setText(LOADING)
+        self.state = "loading"
         self.session.model.load()
 
     def run_elsewhere(self, device: str, precision: str) -> None:
@@ -77,9 +91,9 @@ class ModelController(QObject):
         self._switch = switch
         switch.start()
 
-    def cancel_switch(self) -> None:
+    def cancel_switch(self, timeout_ms: int = 5000) -> None:
         if self._switch is not None:
-            self._switch.cancel()
+            self._switch.cancel(timeout_ms)
             self._switch = None
 
     def _on_switch_failed(self, text: str) -> None:
@@ -94,11 +108,20 @@ class ModelController(QObject):
     def ready(self, description: str) -> None:
         self._close_download()
         self.label.setText(f"Model: {description}")
+        _, _, device = description.rpartition(" on ")
+        self.state = f"runs on {device}" if device else ""
+        if self.message is not None:  # a background retry succeeded: the warning is stale
+            self.message.close()
+            self.message = None
 
     def failed(self, error: object) -> None:
         """Say what happened and offer a way out; the library stays browsable meanwhile."""
         self._close_download()
-        self.label.setText(BROWSING_ONLY)
+        offline = isinstance(error, DownloadError)
+        self.label.setText(WAITING_LABEL if offline else BROWSING_ONLY)
+        self.state = "not downloaded yet: browsing only" if offline else "unavailable: browsing only"
+        if self.message is not None:
+            self.message.close()
         box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, explain(error), parent=self.window)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         use_folder = box.addButton("Use a model folder…", QMessageBox.ButtonRole.AcceptRole)
@@ -108,7 +131,8 @@ class ModelController(QObject):
 
         def chosen(button: object) -> None:
             if button is use_folder:
-                folder = QFileDialog.getExistingDirectory(self.window, "Choose a model folder")
+                folder = QFileDialog.getExistingDirectory(
+                    self.window, "Choose a model folder", str(Path.home()))
                 if folder:
                     self.switch_to(f"local-dir:{folder}")
             elif retry is not None and button is retry:
@@ -116,7 +140,12 @@ class ModelController(QObject):
 
         box.buttonClicked.connect(chosen)
         self.message = box
+        box.finished.connect(lambda _r, b=box: self._forget(b))
         box.open()
+
+    def _forget(self, box: QMessageBox) -> None:
+        if self.message is box:
+            self.message = None
 
     def download_progress(self, done: int, total: int) -> None:
         text = f"Downloading the model {self._model_name} (once)…"

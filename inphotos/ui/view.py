@@ -16,6 +16,7 @@ from pathlib import Path
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from PyQt6.QtGui import QImage
 
+from inphotos.errors import DownloadError
 from inphotos.records import PhotoRecord
 from inphotos.ui.grid import PhotoGrid
 from inphotos.ui.photo_model import PhotoModel
@@ -60,12 +61,27 @@ class ViewController(QObject):
             self.session.queries.browse()
             return
         self.kind = ResultKind.TEXT
+        why = self.session.model.error
+        if why is not None:
+            # Not the whole library under the query as if it matched, and no new download try.
+            self.session.queries.cancel()
+            self.session.thumbs.cancel_pending()
+            self.model.set_photos([])
+            self.status.emit(cannot_search(why))
+            return
         if not self.session.lib.embedder_loaded:
             self.status.emit("Searching as soon as the model is loaded…")
         self.session.queries.search_text(text)
 
+    def _model_missing(self) -> bool:
+        """Whether the model cannot run; if so, the status bar says why."""
+        why = self.session.model.error
+        if why is not None:
+            self.status.emit(cannot_search(why))
+        return why is not None
+
     def find_similar(self, photos: Sequence[PhotoRecord]) -> None:
-        if not photos:
+        if not photos or self._model_missing():
             return
         self.kind = ResultKind.SIMILAR
         self.search_bar.clear_silently()
@@ -74,11 +90,15 @@ class ViewController(QObject):
         self.session.queries.similar_to_photos([p.id for p in photos], label)
 
     def similar_to_file(self, path: str, label: str = "") -> None:
+        if self._model_missing():
+            return
         self.kind = ResultKind.SIMILAR
         self.search_bar.clear_silently()
         self.session.queries.similar_to_file(path, label)
 
     def similar_to_image(self, image: QImage, temp_dir: Path, label: str) -> None:
+        if self._model_missing():
+            return
         self.kind = ResultKind.SIMILAR
         self.search_bar.clear_silently()
         self.session.queries.similar_to_image(image, temp_dir, label)
@@ -118,3 +138,11 @@ class ViewController(QObject):
 
     def _on_query_failed(self, message: str) -> None:
         self.status.emit(message)
+
+
+def cannot_search(why: object) -> str:
+    """Why a search cannot run, in the user's words."""
+    if isinstance(why, DownloadError):
+        return ("Cannot search yet: the search model is not downloaded (this computer seems to "
+                "be offline). Browsing works; searching starts once the model is here.")
+    return f"Cannot search: the model could not be loaded. {why}"

@@ -81,11 +81,13 @@ class IndexService(QObject):
         control = Control()
         self._control = control
         last = [0.0]
+        phase = [""]
 
         def report(p: IndexProgress) -> None:
             now = time.monotonic()
-            if p.phase == "done" or now - last[0] >= 0.1:
-                last[0] = now
+            # A new phase always gets through: it says what the run is doing now.
+            if p.phase != phase[0] or p.phase == "done" or now - last[0] >= 0.1:
+                last[0], phase[0] = now, p.phase
                 self.progress.emit(p)
 
         library = self.library
@@ -122,7 +124,13 @@ class IndexService(QObject):
         self.cancel()
         return self._runner.shutdown(timeout_ms)
 
+    def after_current(self, fn: Callable[[], object]) -> None:
+        """Run `fn` on the writer thread once the job in flight returns (e.g. close the store)."""
+        self._runner.submit("after", -1, fn)
+
     def _on_finished(self, kind: str, generation: int, result: object) -> None:
+        if kind == "after":
+            return
         if kind == "write":
             self.write_done.emit(self._writes.pop(generation), result)
         else:
@@ -133,6 +141,8 @@ class IndexService(QObject):
         self._maybe_again()
 
     def _on_failed(self, kind: str, generation: int, error: object) -> None:
+        if kind == "after":
+            return
         if kind == "write":
             self.write_failed.emit(self._writes.pop(generation), error)
         elif self._run_is_current(generation):

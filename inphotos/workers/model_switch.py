@@ -100,15 +100,22 @@ class ModelSwitch(QObject):
         self._abandon()
 
     def cancel(self, timeout_ms: int = 5000) -> None:
-        """Stop the switch (on quit, or when another one starts); the new index is kept."""
-        if self.index is not None:
-            self.index.shutdown(timeout_ms)
+        """Stop the switch (on quit, or when another one starts); the new index is kept.
+
+        Work still running after `timeout_ms` is abandoned; the new library is then closed on
+        its writer thread once the batch in flight is written.
+        """
+        if self.index is not None and not self.index.shutdown(timeout_ms) and self.library:
+            self.index.after_current(self.library.close)
+            self.library = None
         if self.model is not None:
-            self.model.shutdown(2000)
+            self.model.shutdown(0)  # a model load cannot be interrupted; it is left to finish
         self._runner.shutdown(timeout_ms)
         self._abandon()
 
     def _abandon(self) -> None:
+        if self.model is not None:
+            self.model.cancel_retry()  # a switch that failed does not come back by itself
         if self.library is not None:
             self.library.close()
             self.library = None

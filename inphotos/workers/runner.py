@@ -65,28 +65,39 @@ class _Job(QRunnable):
     def __init__(self, runner: Runner, kind: str, generation: int, fn: Callable[[], Any]) -> None:
         super().__init__()
         self._runner = runner
+        self._name = runner.name
         self._kind = kind
         self._generation = generation
         self._fn = fn
 
     def run(self) -> None:
-        name = self._runner.name
+        name = self._name
         with _running_lock:
             _running[name] += 1
         try:
             result = self._fn()
         except InPhotosError as e:  # expected: the receiver tells the user
             log.info("%s job %s failed: %s", name, self._kind, e)
-            self._runner.failed.emit(self._kind, self._generation, e)
+            self._report("failed", e)
         except Exception as e:
             log.error("%s job %s failed", name, self._kind, exc_info=True)
-            self._runner.failed.emit(self._kind, self._generation, e)
-            self._runner._bug.emit(e)
+            self._report("failed", e, bug=True)
         else:
-            self._runner.finished.emit(self._kind, self._generation, result)
+            self._report("finished", result)
         finally:
             with _running_lock:
                 _running[name] -= 1
+
+    def _report(self, outcome: str, value: object, bug: bool = False) -> None:
+        """Send the outcome, unless the receiver is gone (the window closed while this ran):
+        then it is dropped, as the answer to a request nobody waits for any more."""
+        try:
+            signal = self._runner.finished if outcome == "finished" else self._runner.failed
+            signal.emit(self._kind, self._generation, value)
+            if bug:
+                self._runner._bug.emit(value)
+        except RuntimeError:  # "wrapped C/C++ object ... has been deleted"
+            log.debug("%s job %s ended after its receiver was deleted", self._name, self._kind)
 
 
 def _report_bug(error: BaseException) -> None:

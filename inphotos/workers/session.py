@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from inphotos.core.library import Library
-from inphotos.errors import InPhotosError, UserError
+from inphotos.errors import InPhotosError, ModelError, UserError
 from inphotos.records import FolderInfo
 from inphotos.workers.indexing import IndexService, WriteJob
 from inphotos.workers.queries import ModelService, QueryService
@@ -55,6 +55,13 @@ class LibrarySession(QObject):
         self.index.write_done.connect(self._on_write_done)
         self.index.write_failed.connect(self._on_write_failed)
         self._closed = False
+        #: Why the model asked for could not be used when the library was opened, if so.
+        self.model_refusal: ModelError | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether the session was shut down (answers still queued are to be ignored)."""
+        return self._closed
 
     @property
     def lib(self) -> Library:
@@ -64,10 +71,29 @@ class LibrarySession(QObject):
 
     # ------------------------------------------------------------ opening and switching
 
-    def open(self, model: str) -> None:
-        """Open the library of `model` in the background; `opened` or `open_failed` follows."""
+    def open(self, model: str, fallback: str | None = None) -> None:
+        """Open the library of `model` in the background; `opened` or `open_failed` follows.
+
+        When `model` cannot be used at all (a missing model folder, an unknown name) and a
+        `fallback` is given (the model in the settings), that library opens instead, browse
+        only: `model_refusal` then says why, and its model is not loaded. This is what a bad
+        model chosen in Settings leads to as well: the library stays, searching waits.
+        """
         opener = self._opener
-        self._open_runner.submit("open", 0, lambda: opener(model))
+
+        def open_library() -> Library:
+            try:
+                return opener(model)
+            except ModelError as e:
+                if not fallback or fallback == model:
+                    raise
+                log.warning("The model %s cannot be used (%s); opening %s browse-only",
+                            model, e, fallback)
+                library = opener(fallback)
+                self.model_refusal = e
+                return library
+
+        self._open_runner.submit("open", 0, open_library)
 
     def open_library(self, model: str) -> Library:
         """Open another model's library (on a worker thread, e.g. for a model switch)."""
@@ -122,18 +148,30 @@ class LibrarySession(QObject):
 
     # ------------------------------------------------------------ shutdown
 
-    def shutdown(self, index_timeout_ms: int = 8000) -> bool:
-        """Stop every service and close the library (on quit); False if work was still running."""
+    def shutdown(self, wait_ms: int = 300) -> bool:
+        """Stop every service and close the library (on quit); False if work was still running.
+
+        Quitting never waits for work in flight: everything is cancelled, given `wait_ms` to
+        stop, and otherwise abandoned (the app then ends its process, as a kill would; every
+        batch is its own transaction, so nothing written is lost or half-written). A library
+        the writer is still using is closed on the writer thread once its job returns, never
+        underneath it.
+        """
+        if self._closed:  # closed twice (a signal and Ctrl+Q): once is enough
+            return True
         self._closed = True
         services = (self.index, self.queries, self.thumbs, self.model)
         # Answers already on their way must not reach a window that is closing.
         for service in services:
             service.blockSignals(True)
-        stopped = self.index.shutdown(index_timeout_ms)
-        self.queries.shutdown()
-        self.thumbs.shutdown()
-        model_stopped = self.model.shutdown(2000)
-        self._open_runner.shutdown(2000)
+        self.model.cancel_retry()
+        self._open_runner.clear()
+        stopped = self.index.shutdown(wait_ms)
+        self.queries.shutdown(min(wait_ms, 200))  # a read in flight ends before the close
+        self.thumbs.shutdown(0)
         if self.library is not None:
-            self.library.close()
-        return stopped and model_stopped
+            if stopped:
+                self.library.close()
+            else:
+                self.index.after_current(self.library.close)
+        return stopped

@@ -401,7 +401,7 @@ def test_ctrl_c_stops_indexing_keeps_what_is_done_and_exits_130(
     presses: list[int] = []
 
     def press_ctrl_c_once(self, p) -> None:
-        if p.phase == "embedding" and not presses:
+        if p.phase == "embedding" and p.done and not presses:
             presses.append(1)
             os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C in the terminal sends
 

@@ -364,10 +364,13 @@ def test_progress_goes_from_scanning_through_embedding_to_done(library, photos: 
     assert phases[0] == "scanning"
     assert phases[-1] == "done"
     embedding = [e for e in events if e.phase == "embedding"]
-    assert [e.done for e in embedding] == [5, 10, 12]
+    # The first says how much waits (before the model may have to load), per folder too.
+    assert [e.done for e in embedding] == [0, 5, 10, 12]
+    assert embedding[0].waiting == {str(photos): 12}
     assert {e.total for e in embedding} == {12}
-    assert all(e.rate > 0 and os.path.isfile(e.current) for e in embedding)
+    assert all(e.rate > 0 and os.path.isfile(e.current) for e in embedding[1:])
     assert embedding[-1].eta_s == 0
+    assert embedding[-1].waiting == {}
     assert events[-1].done == 12
 
 

@@ -121,7 +121,7 @@ def test_a_pasted_picture_is_searched_as_pasted_image_and_leaves_no_file(
     results = _results(qtbot, window, window.drops.paste)
     assert results.kind == "similar"
     assert results.query == "pasted image"
-    assert window.message.text() == "Photos similar to pasted image"
+    assert window.message.says("Photos similar to pasted image")
     assert results.scores[0] > 0.99  # the library photo it was copied from comes first
     assert results.photos[0].path == str(photos / "img_02.jpg")
     assert not list(window.paths.cache.glob("pasted-*")), "the temporary file is deleted"
