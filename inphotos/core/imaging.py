@@ -74,10 +74,13 @@ class Decoded:
     thumbnail: Image.Image | None
 
 
-def fingerprint(path: str | os.PathLike[str], size: int | None = None) -> str:
-    """A quick content fingerprint: size plus hashes of the first and last 64 KiB.
+def fingerprint(path: str | os.PathLike[str], size: int | None = None, full: bool = False) -> str:
+    """A content fingerprint: size plus hashes of the first and last 64 KiB ("quick").
 
-    Used to recognise a photo that was moved or renamed without reading all of it.
+    Used to recognise a photo that was moved or renamed. Two different files can share the
+    quick part (same size, same head and tail), so `full=True` adds a hash of the whole
+    content ("QUICK:FULL"); that is what the index stores, and a move is only taken when the
+    whole content matches. The plan reads whole files only when the quick parts match.
     """
     with open(path, "rb") as f:
         if size is None:
@@ -88,7 +91,18 @@ def fingerprint(path: str | os.PathLike[str], size: int | None = None) -> str:
         if size > 2 * FINGERPRINT_CHUNK:
             f.seek(size - FINGERPRINT_CHUNK)
             h.update(f.read(FINGERPRINT_CHUNK))
-    return h.hexdigest()
+        if not full:
+            return h.hexdigest()
+        f.seek(0)
+        whole = hashlib.blake2b(digest_size=16)
+        while chunk := f.read(1 << 20):
+            whole.update(chunk)
+    return f"{h.hexdigest()}:{whole.hexdigest()}"
+
+
+def quick_part(stored: str) -> str:
+    """The quick part of a stored fingerprint (an index before 0.x stored only that)."""
+    return stored.split(":", 1)[0]
 
 
 def _taken_ms(img: Image.Image) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -35,6 +35,7 @@ class Indexer:
 
     Args:
         workers: decode threads; 0 picks by the machine's cores and how busy it is.
+        exclude: folders never indexed (InPhotos' own data inside a library folder).
     """
 
     def __init__(
@@ -44,16 +45,18 @@ class Indexer:
         thumbs: ThumbnailCache | None,
         batch_size: int = 0,
         workers: int = 0,
+        exclude: Sequence[str] = (),
     ) -> None:
         self.store = store
         self._get_embedder = embedder
         self.thumbs = thumbs
         self.batch_size = batch_size or 32
         self.workers = workers
+        self.exclude = tuple(exclude)
 
     def plan(self, control: Control | None = None, progress: ProgressFn | None = None) -> Plan:
         """Walk the library and work out what changed since the last run."""
-        return plan(self.store, control, progress)
+        return plan(self.store, control, progress, self.exclude)
 
     # ------------------------------------------------------------------ run
 

@@ -157,7 +157,8 @@ class Library:
         Raises:
             LibraryError: missing, not a folder, or already covered by a library folder.
         """
-        folder = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        # By its resolved path: the same folder through a link is the same folder.
+        folder = os.path.realpath(os.path.expanduser(os.fspath(path)))
         if not os.path.exists(folder):
             raise LibraryError(f"Folder not found: {folder}")
         if not os.path.isdir(folder):
@@ -165,7 +166,7 @@ class Library:
         if not os.access(folder, os.R_OK | os.X_OK):
             raise LibraryError(f"No permission to read the folder: {folder}")
         for f in self.store.folders():
-            if f.path == folder:
+            if f.path == folder or (f.online and os.path.realpath(f.path) == folder):
                 raise AlreadyInLibraryError(f"Already in the library: {folder}")
             if _is_within(folder, f.path):
                 raise AlreadyInLibraryError(f"Already in the library as part of {f.path}")
@@ -185,7 +186,10 @@ class Library:
     def remove_folder(self, path: str | os.PathLike[str]) -> int:
         """Forget a folder and its photos (from the index only, never from disk)."""
         folder = os.path.abspath(os.path.expanduser(os.fspath(path)))
-        if folder not in {f.path for f in self.store.folders()}:
+        known = {f.path for f in self.store.folders()}
+        if folder not in known:  # added by its resolved path
+            folder = os.path.realpath(folder)
+        if folder not in known:
             raise LibraryError(f"Not a library folder: {folder}")
         thumbnails = self.store.thumbnail_keys_in_folder(folder)
         removed = self.store.remove_folder(folder)
@@ -202,6 +206,8 @@ class Library:
         return Indexer(
             self.store, lambda: self.embedder, self.thumbs,
             batch_size=self.batch_size, workers=self.workers,
+            exclude=[str(p) for p in (self.paths.data, self.paths.cache, self.paths.config,
+                                      self.paths.logs)],
         )
 
     def index(self, progress: ProgressFn | None = None, control: Control | None = None) -> IndexReport:

@@ -127,7 +127,7 @@ def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> De
     try:
         before = check_regular_file(path)
         d = decode(path, spec, want_thumbnail=thumbs is not None)
-        fp = fingerprint(path, before.st_size)
+        fp = fingerprint(path, before.st_size, full=True)
         after = check_regular_file(path)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
             out.error, out.retry_later = "changed while being read; indexed on the next scan", True
