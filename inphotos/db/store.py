@@ -212,9 +212,15 @@ class PhotoStore:
 
     def set_meta(self, **values: Any) -> None:
         """Record `values` in the index's record file (threads write it one at a time)."""
+        self._check_lock()
         with META_LOCK:
             self.meta.update(values)
             write_meta(self.directory, self.meta)
+
+    def _check_lock(self) -> None:
+        """Before every write: this process still holds the library (see db/lock.py)."""
+        if self._lock is not None:
+            self._lock.check()
 
     def size_on_disk(self) -> int:
         p = self.directory / "data.mdb"
@@ -367,6 +373,7 @@ class PhotoStore:
             )
             for s in batch.skipped
         ]
+        self._check_lock()
         with WriteTx(self._store):
             if batch.remove_photo_ids or replaced:
                 self._photos.remove_many([*batch.remove_photo_ids, *replaced])
@@ -381,6 +388,7 @@ class PhotoStore:
 
     @_in_use
     def remove_photos(self, ids: Sequence[int]) -> int:
+        self._check_lock()
         return int(self._photos.remove_many(list(ids))) if ids else 0
 
     # ---------------------------------------------------------------- folders
@@ -408,6 +416,7 @@ class PhotoStore:
         obj.online = online
         if last_scan_ms is not None:
             obj.last_scan_ms = last_scan_ms
+        self._check_lock()
         self._folders.put(obj)
         return FolderRecord(path, obj.added_ms, obj.last_scan_ms, bool(obj.online), obj.id)
 
@@ -416,6 +425,7 @@ class PhotoStore:
         """Forget a folder and its photos (the files on disk are untouched); returns photos removed."""
         enc = encode_path(path)
         p, s = self.schema.photo, self.schema.skipped
+        self._check_lock()
         with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
             removed = int(q.remove())
@@ -429,6 +439,7 @@ class PhotoStore:
     def reassign_folder(self, old: str, new: str) -> None:
         """Move photos of folder `old` under library folder `new` (when a parent is added)."""
         enc_old, enc_new = encode_path(old), encode_path(new)
+        self._check_lock()
         with WriteTx(self._store):
             objs = self._photos.query(self.schema.photo.folder.equals(enc_old)).build().find()
             for o in objs:
