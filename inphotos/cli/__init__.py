@@ -25,6 +25,8 @@ ADVICE: dict[Advice, str] = {
     Advice.FREE_SPACE: "Free some disk space, then run the command again.",
     Advice.UPDATE_APP: "This library was written by a newer InPhotos: update InPhotos to open it.",
     Advice.CLOSE_OTHER: "Close the InPhotos window or the other command first.",
+    Advice.REPAIR: "Run 'inphotos repair' to rebuild the index from your photos "
+                   "(library folders and settings are kept).",
 }
 
 

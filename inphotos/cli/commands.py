@@ -29,13 +29,13 @@ class CliError(UserError):
     """A one-line error for the user."""
 
 
-def open_library(args: Options) -> Library:
+def open_library(args: Options, repair: bool = False) -> Library:
     """The library under `--home` with the options given, else the saved settings."""
     from inphotos.core.library import Library
 
     paths = use_home(args.home).ensure()
     settings = Settings.load(paths.config_file)
-    return Library(
+    return (Library.repair if repair else Library)(
         paths,
         model=args.model or settings.model,
         device=args.device or settings.device,
@@ -146,7 +146,40 @@ def cmd_stats(args: Options) -> int:
     return 0
 
 
+def cmd_check(args: Options) -> int:
+    with open_library(args) as lib:
+        problems = lib.check()
+        for line in problems[:50]:
+            print(f"  {line}")
+        if len(problems) > 50:
+            print(f"  … and {len(problems) - 50} more")
+        if problems:
+            print(f"inphotos: error: the index in {lib.db_dir} is damaged ({len(problems)} "
+                  "problem(s)).\nRun 'inphotos repair' to rebuild it from your photos "
+                  "(library folders and settings are kept).", file=sys.stderr)
+            return 1
+        print(f"The index is sound: {lib.store.count()} photos in {len(lib.folders())} folder(s).")
+    return 0
+
+
+def cmd_repair(args: Options) -> int:
+    from inphotos.core.control import Control
+
+    with open_library(args, repair=True) as lib:
+        print(f"Rebuilding the index of {len(lib.folders())} folder(s) from the photos; "
+              "the damaged one was kept aside.", file=sys.stderr)
+        control = Control()
+        previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
+        try:
+            with IndexProgressBar() as progress:
+                report = lib.index(progress=progress, control=control)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        print(f"Repaired: {report.summary()} ({lib.store.count()} photos in the library)")
+    return 130 if report.cancelled else 0
+
+
 HANDLERS: dict[str, Callable[[Options], int]] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar,
-    "folders": cmd_folders, "stats": cmd_stats,
+    "folders": cmd_folders, "stats": cmd_stats, "check": cmd_check, "repair": cmd_repair,
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from inphotos.db.failures import file_error
-from inphotos.errors import StoreError
+from inphotos.errors import DamagedDatabaseError, StoreError
 from inphotos.fsutil import atomic_write
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ META_FILE = "inphotos-db.json"
 META_LOCK = threading.RLock()
 
 
-class DamagedMetaError(StoreError):
+class DamagedMetaError(DamagedDatabaseError):
     """The record file exists but cannot be read as one; it is left untouched."""
 
 

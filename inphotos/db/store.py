@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import threading
 import time
@@ -26,7 +27,7 @@ import objectbox
 from objectbox import Store
 
 from inphotos.db.entities import Schema, schema_for
-from inphotos.db.failures import store_error
+from inphotos.db.failures import file_error, store_error
 from inphotos.db.lock import ProcessLock
 from inphotos.db.meta import (
     FORMAT_VERSION,
@@ -38,7 +39,8 @@ from inphotos.db.meta import (
     write_meta,
 )
 from inphotos.db.obx import WriteTx, decode_path, encode_path
-from inphotos.errors import DiskFullError, NewerFormatError, StoreError
+from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
+from inphotos.fsutil import atomic_write
 from inphotos.records import FolderRecord, PhotoRecord, SkippedRecord
 
 __all__ = [
@@ -49,6 +51,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MODEL_JSON = "objectbox-model.json"
+DATA_FILE = "data.mdb"
+#: The library folders, kept beside the database so that a damaged one cannot take them along.
+FOLDERS_FILE = "inphotos-folders.json"
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_DB_SIZE_KB = 256 * 1024 * 1024  # an upper bound, not a reservation: the file grows as needed
 #: How long `close()` waits for calls running on other threads before leaving the close to them.
@@ -135,10 +140,14 @@ class PhotoStore:
                     f"The database in {directory} was written by a newer InPhotos; update the app."
                 )
             self.schema: Schema = schema_for(dims, str(directory.resolve()))
+            if meta:
+                _check_files(directory)
             self._store = self._open(directory)
             self._photos = self._store.box(self.schema.photo)
             self._folders = self._store.box(self.schema.folder)
             self._skipped = self._store.box(self.schema.skipped)
+            if meta:
+                self._check_counts(meta)
             if not meta:
                 if self._photos.count() or self._folders.count():
                     self._store.close()
@@ -166,9 +175,34 @@ class PhotoStore:
                 max_db_size_in_kb=MAX_DB_SIZE_KB,
             )
         except (objectbox.FileCorruptError, objectbox.FilePagesCorruptError) as e:
-            raise StoreError(f"The database in {directory} is damaged: {e}") from e
+            raise DamagedDatabaseError(damaged_message(directory, f"it is damaged ({e})")) from e
         except objectbox.DbError as e:
             raise store_error(directory, e) from e
+        except (ValueError, KeyError, TypeError) as e:  # a damaged objectbox-model.json
+            raise DamagedDatabaseError(
+                damaged_message(directory, f"its schema file {MODEL_JSON} is damaged ({e})")
+            ) from e
+
+    def _check_counts(self, meta: dict[str, Any]) -> None:
+        """A cheap check at open: an emptied database is not taken for a new library."""
+        recorded = int(meta.get("photos", 0) or 0)
+        if recorded > 0 and self._photos.count() == 0:
+            self._store.close()
+            raise DamagedDatabaseError(damaged_message(
+                self.directory, f"it is empty, but it held {recorded} photos when last indexed"
+            ))
+        listed = read_folder_list(self.directory)
+        if listed and self._folders.count() == 0:
+            self._store.close()
+            raise DamagedDatabaseError(damaged_message(
+                self.directory, f"it has lost its {len(listed)} library folder(s)"
+            ))
+        if listed is None and self._folders.count():  # an index made before the list existed
+            self._save_folder_list()
+
+    def _save_folder_list(self) -> None:
+        paths = [decode_path(o.path) for o in self._folders.get_all()]
+        write_folder_list(self.directory, sorted(paths))
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -216,6 +250,12 @@ class PhotoStore:
         with META_LOCK:
             self.meta.update(values)
             write_meta(self.directory, self.meta)
+
+    def _before_removing(self, n: int) -> None:
+        """An index about to be emptied on purpose says so first, so it is not taken for a
+        damaged one at the next open (even when killed right after)."""
+        if n and self.meta.get("photos") and n >= self._photos.count():
+            self.set_meta(photos=0)
 
     def _check_lock(self) -> None:
         """Before every write: this process still holds the library (see db/lock.py)."""
@@ -343,6 +383,7 @@ class PhotoStore:
         """Apply a batch in one transaction; returns the ids of the photos put (`record.id` too)."""
         if not batch:
             return []
+        self._before_removing(len(batch.remove_photo_ids))
         try:
             ids = self._write(batch, replace=False)
         except objectbox.IllegalStateError:
@@ -389,6 +430,7 @@ class PhotoStore:
     @_in_use
     def remove_photos(self, ids: Sequence[int]) -> int:
         self._check_lock()
+        self._before_removing(len(ids))
         return int(self._photos.remove_many(list(ids))) if ids else 0
 
     # ---------------------------------------------------------------- folders
@@ -411,6 +453,7 @@ class PhotoStore:
     @_in_use
     def put_folder(self, path: str, online: bool = True, last_scan_ms: int | None = None) -> FolderRecord:
         obj = self._folder_obj(path)
+        added = obj is None
         if obj is None:
             obj = self.schema.folder(path=encode_path(path), added_ms=_now_ms(), last_scan_ms=0)
         obj.online = online
@@ -418,6 +461,8 @@ class PhotoStore:
             obj.last_scan_ms = last_scan_ms
         self._check_lock()
         self._folders.put(obj)
+        if added:
+            self._save_folder_list()
         return FolderRecord(path, obj.added_ms, obj.last_scan_ms, bool(obj.online), obj.id)
 
     @_in_use
@@ -425,6 +470,7 @@ class PhotoStore:
         """Forget a folder and its photos (the files on disk are untouched); returns photos removed."""
         enc = encode_path(path)
         p, s = self.schema.photo, self.schema.skipped
+        self._before_removing(self.photos_in_folder_count(path))
         self._check_lock()
         with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
@@ -433,6 +479,7 @@ class PhotoStore:
             obj = self._folder_obj(path)
             if obj is not None:
                 self._folders.remove(obj.id)
+        self._save_folder_list()
         return removed
 
     @_in_use
@@ -454,6 +501,7 @@ class PhotoStore:
             obj = self._folder_obj(old)
             if obj is not None:
                 self._folders.remove(obj.id)
+        self._save_folder_list()
 
     @_in_use
     def thumbnail_keys_in_folder(self, path: str, chunk: int = 5000) -> list[tuple[str, int, int]]:
@@ -485,3 +533,54 @@ class PhotoStore:
             SkippedRecord(decode_path(o.path), decode_path(o.folder), o.size, o.mtime_ns, o.reason, o.id)
             for o in self._skipped.get_all()
         ]
+
+
+def damaged_message(directory: Path, what: str) -> str:
+    return (
+        f"The InPhotos database in {directory} cannot be used: {what}. Your photos are not "
+        "affected. Repairing rebuilds the index from the photos, keeping your library folders "
+        "and settings (the damaged files are kept aside)."
+    )
+
+
+def _check_files(directory: Path) -> None:
+    """The files an index that was written before must still have."""
+    if not (directory / DATA_FILE).exists():
+        raise DamagedDatabaseError(damaged_message(directory, f"its database file {DATA_FILE} is missing"))
+    try:
+        schema = json.loads((directory / MODEL_JSON).read_bytes())
+    except FileNotFoundError:
+        raise DamagedDatabaseError(
+            damaged_message(directory, f"its schema file {MODEL_JSON} is missing")
+        ) from None
+    except (OSError, ValueError) as e:
+        schema = e
+    if not isinstance(schema, dict) or not isinstance(schema.get("entities"), list):
+        # ObjectBox would quietly write a new one, whose ids need not match the data.
+        raise DamagedDatabaseError(
+            damaged_message(directory, f"its schema file {MODEL_JSON} is damaged")
+        )
+
+
+def read_folder_list(directory: Path) -> list[str] | None:
+    """The library folders recorded beside the database; None when there is no list."""
+    try:
+        data = json.loads((directory / FOLDERS_FILE).read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        log.warning("The folder list in %s is unreadable", directory)
+        return None
+    folders = data.get("folders") if isinstance(data, dict) else None
+    if not isinstance(folders, list):
+        return None
+    return [decode_path(f) for f in folders if isinstance(f, str)]
+
+
+def write_folder_list(directory: Path, folders: list[str]) -> None:
+    path = directory / FOLDERS_FILE
+    data = json.dumps({"folders": [encode_path(f) for f in folders]}, indent=2).encode("utf-8")
+    try:
+        atomic_write(path, data)
+    except OSError as e:
+        raise file_error(path, e) from e
