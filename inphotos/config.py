@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from inphotos.fsutil import atomic_write
+from inphotos.fsutil import atomic_write, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,6 @@ class Settings:
 
     def save(self, path: Path) -> None:
         """Write atomically, so a crash never leaves half a settings file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         data: dict[str, Any] = asdict(self)
         atomic_write(path, json.dumps(data, indent=2).encode("utf-8"))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import platformdirs
 
+from inphotos.fsutil import private_dir
+
 log = logging.getLogger(__name__)
 
 APP_DIR_NAME = "InPhotos"
@@ -48,9 +50,9 @@ class AppPaths:
         return self.data / "inphotos.lock"
 
     def ensure(self) -> AppPaths:
-        """Create the folders if missing; returns self."""
-        for p in (self.data, self.cache, self.config, self.logs):
-            p.mkdir(parents=True, exist_ok=True)
+        """Create the folders if missing, readable by their owner only; returns self."""
+        for p in (self.data, self.cache, self.config, self.logs, self.databases, self.thumbnails):
+            private_dir(p)
         return self
 
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from inphotos.errors import LibraryInUseError
+from inphotos.fsutil import private_dir
 
 __all__ = ["LibraryInUseError", "ProcessLock"]
 
@@ -29,7 +30,7 @@ class ProcessLock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self._dir_fd: int | None = _open_dir(path.parent)
         self._fd: int | None = None
         try:

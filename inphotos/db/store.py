@@ -11,10 +11,12 @@ in-use/close protocol that each of them must follow.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -40,7 +42,7 @@ from inphotos.db.meta import (
 )
 from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
-from inphotos.fsutil import atomic_write
+from inphotos.fsutil import PRIVATE_FILE_MODE, atomic_write, private_dir
 from inphotos.records import FolderRecord, PhotoRecord, SkippedRecord
 
 __all__ = [
@@ -126,7 +128,7 @@ class PhotoStore:
         self.directory = directory
         self.dims = dims
         self.model_spec = model_spec
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
         self._lock = ProcessLock(directory / "inphotos.lock") if lock else None
         try:
             meta = read_meta(directory)  # a damaged record file stops here, untouched
@@ -143,6 +145,8 @@ class PhotoStore:
             if meta:
                 _check_files(directory)
             self._store = self._open(directory)
+            with contextlib.suppress(OSError):  # written by objectbox-python under the umask
+                os.chmod(directory / MODEL_JSON, PRIVATE_FILE_MODE)
             self._photos = self._store.box(self.schema.photo)
             self._folders = self._store.box(self.schema.folder)
             self._skipped = self._store.box(self.schema.skipped)
@@ -173,6 +177,7 @@ class PhotoStore:
                 directory=str(directory),
                 model_json_file=str(directory / MODEL_JSON),
                 max_db_size_in_kb=MAX_DB_SIZE_KB,
+                file_mode=PRIVATE_FILE_MODE,
             )
         except (objectbox.FileCorruptError, objectbox.FilePagesCorruptError) as e:
             raise DamagedDatabaseError(damaged_message(directory, f"it is damaged ({e})")) from e
