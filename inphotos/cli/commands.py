@@ -33,6 +33,10 @@ def open_library(args: Options, repair: bool = False) -> Library:
     """The library under `--home` with the options given, else the saved settings."""
     from inphotos.core.library import Library
 
+    for name in ("batch_size", "workers"):
+        value = getattr(args, name, None)
+        if value is not None and value < 0:
+            raise CliError(f"--{name.replace('_', '-')} must be 0 (automatic) or more (got {value})")
     paths = use_home(args.home).ensure()
     settings = Settings.load(paths.config_file)
     return (Library.repair if repair else Library)(
@@ -90,6 +94,8 @@ def _check_query_options(args: Options) -> None:
         raise CliError(f"-k must be 1 or more (got {args.k})")
     if args.offset < 0:
         raise CliError(f"--offset must be 0 or more (got {args.offset})")
+    if args.min_score is not None and not -1.0 <= args.min_score <= 1.0:  # NaN fails too
+        raise CliError(f"--min-score must be a number from -1 to 1 (got {args.min_score})")
 
 
 def cmd_search(args: Options) -> int:

@@ -50,8 +50,9 @@ class Indexer:
         self.store = store
         self._get_embedder = embedder
         self.thumbs = thumbs
-        self.batch_size = batch_size or 32
-        self.workers = workers
+        # Out of range (a hand-edited setting): the defaults, never a run that adds nothing.
+        self.batch_size = batch_size if batch_size > 0 else 32
+        self.workers = max(0, workers)
         self.exclude = tuple(exclude)
 
     def plan(self, control: Control | None = None, progress: ProgressFn | None = None) -> Plan:

@@ -174,7 +174,7 @@ class PhotoStore:
         try:
             return Store(
                 model=self.schema.model,
-                directory=str(directory),
+                directory=_native_path(directory),
                 model_json_file=str(directory / MODEL_JSON),
                 max_db_size_in_kb=MAX_DB_SIZE_KB,
                 file_mode=PRIVATE_FILE_MODE,
@@ -183,6 +183,11 @@ class PhotoStore:
             raise DamagedDatabaseError(damaged_message(directory, f"it is damaged ({e})")) from e
         except objectbox.DbError as e:
             raise store_error(directory, e) from e
+        except UnicodeError as e:
+            raise StoreError(
+                f"The database folder {directory} has a name the database cannot use (it is not "
+                "UTF-8): choose another InPhotos home (--home)."
+            ) from e
         except (ValueError, KeyError, TypeError) as e:  # a damaged objectbox-model.json
             raise DamagedDatabaseError(
                 damaged_message(directory, f"its schema file {MODEL_JSON} is damaged ({e})")
@@ -538,6 +543,15 @@ class PhotoStore:
             SkippedRecord(decode_path(o.path), decode_path(o.folder), o.size, o.mtime_ns, o.reason, o.id)
             for o in self._skipped.get_all()
         ]
+
+
+def _native_path(directory: Path) -> str:
+    """The folder as ObjectBox (which encodes paths as UTF-8) finds it on disk.
+
+    Under a C locale Python holds a non-ASCII path as escaped bytes (surrogates), which
+    UTF-8 cannot encode; its bytes decoded as UTF-8 name the same folder.
+    """
+    return os.fsencode(str(directory)).decode("utf-8", "surrogateescape")
 
 
 def damaged_message(directory: Path, what: str) -> str:
