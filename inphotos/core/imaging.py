@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 #: Images with more pixels than this are skipped: decoding them would take gigabytes.
 MAX_PIXELS = 180_000_000
+#: Beyond this aspect ratio, the model's input is cut from the centre before resizing, so a
+#: strip of 1×30,000 pixels costs kilobytes, not gigabytes (see model_pixels).
+MAX_ASPECT = 4
 #: A decode above this many pixels that cannot be shrunk while decoding (anything but JPEG)
 #: waits for any other such decode to finish: two 150-megapixel PNGs decoded at once by the
 #: indexing threads would take gigabytes.
@@ -166,6 +169,17 @@ def model_pixels(img: Image.Image, spec: PixelSpec) -> np.ndarray:
     if spec.resize_mode == "squash":
         img = img.resize((s, s), resample_filter(spec))
     else:
+        if spec.resize_mode == "shortest" and max(w, h) > MAX_ASPECT * min(w, h):
+            # A strip (1×30,000): resizing its short side to `s` first would make a long side
+            # of millions of pixels (gigabytes) on the way to an s×s centre crop. Cropping
+            # the centre to MAX_ASPECT:1 first keeps every pixel the crop uses.
+            short = min(w, h)
+            keep = MAX_ASPECT * short
+            if w > h:
+                img = img.crop(((w - keep) // 2, 0, (w - keep) // 2 + keep, h))
+            else:
+                img = img.crop((0, (h - keep) // 2, w, (h - keep) // 2 + keep))
+            w, h = img.size
         scale = s / min(w, h) if spec.resize_mode == "shortest" else s / max(w, h)
         nw, nh = max(s, round(w * scale)), max(s, round(h * scale))
         if spec.resize_mode == "longest":
