@@ -20,6 +20,7 @@ from inphotos.errors import UserError
 from inphotos.paths import use_home
 
 if TYPE_CHECKING:
+    from inphotos.core.control import Control
     from inphotos.core.library import Library
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def cmd_index(args: Options) -> int:
         if not lib.store.folders():
             raise CliError("The library has no folders yet: inphotos index PATH")
         control = Control()
-        previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
+        previous = signal.signal(signal.SIGINT, _interrupt_handler(control))
         try:
             with IndexProgressBar() as progress:
                 report = lib.index(progress=progress, control=control)
@@ -86,6 +87,23 @@ def cmd_index(args: Options) -> int:
             for f in report.offline:
                 print(f"  offline (photos kept): {f}")
         return 130 if report.cancelled else 0
+
+
+def _interrupt_handler(control: Control) -> Callable[[int, object], None]:
+    """Ctrl-C stops after the batch in flight (and says so); a second one stops at once.
+
+    Stopping at once is safe: each batch is one transaction, so at most the batch in flight
+    is lost and the next run goes on from there (as after `kill -9`).
+    """
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if control.cancelled:
+            raise KeyboardInterrupt
+        control.cancel()
+        print("\ninphotos: stopping after the photos in flight are saved "
+              "(press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+
+    return on_interrupt
 
 
 def _check_query_options(args: Options) -> None:
@@ -175,7 +193,7 @@ def cmd_repair(args: Options) -> int:
         print(f"Rebuilding the index of {len(lib.folders())} folder(s) from the photos; "
               "the damaged one was kept aside.", file=sys.stderr)
         control = Control()
-        previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
+        previous = signal.signal(signal.SIGINT, _interrupt_handler(control))
         try:
             with IndexProgressBar() as progress:
                 report = lib.index(progress=progress, control=control)
