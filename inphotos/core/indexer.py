@@ -110,11 +110,12 @@ class Indexer:
                 if self.thumbs is not None:  # before the commit: a kill between leaves no gap
                     self.thumbs.move((rec.path, rec.mtime_ns, rec.size),
                                      (m.entry.path, m.entry.mtime_ns, m.entry.size))
+                report.moved += rec.path != m.entry.path  # else only its metadata changed
                 rec.path, rec.folder = m.entry.path, m.folder
                 rec.size, rec.mtime_ns = m.entry.size, m.entry.mtime_ns
+                rec.ctime_ns = m.entry.ctime_ns
                 batch.photos.append(rec)
             self.store.write(batch)
-            report.moved += len(batch.photos)
 
     def _embed_all(
         self,
@@ -158,7 +159,7 @@ class Indexer:
                     continue
                 wb.photos.append(PhotoRecord(
                     path=d.work.entry.path, folder=d.work.folder, size=d.size,
-                    mtime_ns=d.mtime_ns, fingerprint=d.fingerprint, width=d.width,
+                    mtime_ns=d.mtime_ns, ctime_ns=d.ctime_ns, fingerprint=d.fingerprint, width=d.width,
                     height=d.height, taken_ms=d.taken_ms, embedding=vec, id=d.work.photo_id,
                 ))
                 if d.work.skipped_id:

@@ -131,10 +131,13 @@ def plan(
             if s is not None and s.size == entry.size and s.mtime_ns == entry.mtime_ns:
                 continue  # still the same bad file: don't retry it every scan
             new.append((entry, root))
-        elif row.size != entry.size or row.mtime_ns != entry.mtime_ns:
+        elif (row.size != entry.size or row.mtime_ns != entry.mtime_ns
+              or (_touched(row, entry) and not _same_content(entry, row))):
             plan.to_embed.append(Work(entry, root, photo_id=row.id))
             plan.changed_count += 1
             plan.stale_thumbs.append((row.path, row.mtime_ns, row.size))
+        elif _touched(row, entry):  # only its metadata changed (chmod): keep the vector
+            plan.moves.append(Move(row.id, entry, root))
         elif row.indexed_ms < stale_before_ms:  # embedded by weights since replaced
             plan.to_embed.append(Work(entry, root, photo_id=row.id))
             plan.changed_count += 1
@@ -171,6 +174,26 @@ def plan(
             store.put_folder(f.path, online=is_online,
                              last_scan_ms=now_ms if f.path in walked_set else None)
     return plan
+
+
+def _touched(row: PhotoRecord, entry: FileEntry) -> bool:
+    """Changed since indexed although size and mtime are the same (an edit followed by
+    `touch -r`, a tool that restores the mtime): the inode change time says so.
+
+    A row without one (an older index, a platform without it) is "unknown": not embedded
+    again for that; it gets one when it is next written.
+    """
+    return bool(row.ctime_ns and entry.ctime_ns and row.ctime_ns != entry.ctime_ns)
+
+
+def _same_content(entry: FileEntry, row: PhotoRecord) -> bool:
+    """The file still holds what was embedded (the change time also moves for a chmod)."""
+    if ":" not in row.fingerprint:
+        return False
+    try:
+        return fingerprint(entry.path, entry.size, full=True) == row.fingerprint
+    except OSError:
+        return False
 
 
 def _find_move(entry: FileEntry, candidates: list[PhotoRecord] | None) -> PhotoRecord | None:

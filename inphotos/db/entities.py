@@ -85,6 +85,8 @@ def schema_for(dims: int, database: str) -> Schema:
                 indexing_search_count=HNSW_EF_CONSTRUCTION,
             )
         )
+        # Added in format 2 (0 in rows written before: "unknown", see core/plan.py).
+        ctime_ns = Int64
 
     @Entity(model=name)
     class Folder:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -181,3 +182,44 @@ def test_own_data_inside_a_library_folder_is_never_indexed(tiny_model, counter, 
         lib.index()  # the first run wrote thumbnails into the home
         assert lib.store.count() == 2
         assert all("InPhotos" not in p.path for p in lib.store.all_photos())
+
+
+def test_edit_that_keeps_size_and_mtime_is_caught_by_ctime(library, counter, tmp_path) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    photo = root / "edited.bmp"
+    _bmp(photo, 0)
+    library.add_folder(root)
+    library.index()
+    before = photo.stat()
+    time.sleep(0.02)
+    _bmp(photo, 255)  # same size, only the middle differs
+    os.utime(photo, ns=(before.st_atime_ns, before.st_mtime_ns))  # touch -r
+    assert (photo.stat().st_size, photo.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    counter.images = 0
+    report = library.index()
+    assert counter.images == 1
+    assert report.updated == 1
+
+
+def test_metadata_only_change_and_older_rows_without_ctime_cost_nothing(
+    library, counter, photos
+) -> None:
+    from inphotos.db.store import WriteBatch
+
+    library.add_folder(photos)
+    library.index()
+    time.sleep(0.02)
+    for p in photos.rglob("*.jpg"):
+        p.chmod(0o600)  # the change time moves, the content does not
+    counter.images = 0
+    report = library.index()
+    assert (counter.images, report.moved, report.updated) == (0, 0, 0)
+    # An index written before change times were stored: unknown, not a change.
+    rows = library.store.all_photos(with_embedding=True)
+    assert all(r.ctime_ns for r in rows)
+    for r in rows:
+        r.ctime_ns = 0
+    library.store.write(WriteBatch(photos=rows))
+    report = library.index()
+    assert (counter.images, report.updated) == (0, 0)
