@@ -14,7 +14,7 @@ from typing import Any
 
 from inphotos import __version__
 
-COMMANDS = ("index", "search", "similar", "folders", "stats")
+COMMANDS = ("index", "search", "similar", "folders", "stats", "check", "repair")
 
 
 class Options(argparse.Namespace):
@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", parents=[common], help="what is in the index")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sub.add_parser("check", parents=[common],
+                   help="check the whole index for damage (every row and vector, the folders)")
+    sub.add_parser("repair", parents=[common],
+                   help="rebuild a damaged index from the photos, keeping folders and settings")
     return parser
 
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from inphotos.fsutil import atomic_write
+from inphotos.fsutil import atomic_write, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Settings:
                 continue
             value = raw[f.name]
             default = getattr(settings, f.name)
-            if type(value) is type(default):
+            if type(value) is type(default) and _in_range(f.name, value):
                 setattr(settings, f.name, value)
             else:
                 log.warning("Setting %s=%r ignored (expected %s)", f.name, value, type(default).__name__)
@@ -57,6 +57,21 @@ class Settings:
 
     def save(self, path: Path) -> None:
         """Write atomically, so a crash never leaves half a settings file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         data: dict[str, Any] = asdict(self)
         atomic_write(path, json.dumps(data, indent=2).encode("utf-8"))
+
+
+#: Allowed ranges of the numeric settings (0 means "InPhotos picks" for the sizes).
+RANGES: dict[str, tuple[int, int]] = {
+    "batch_size": (0, 4096),
+    "decode_workers": (0, 256),
+    "thumbnail_size": (32, 1024),
+}
+
+
+def _in_range(name: str, value: object) -> bool:
+    if name not in RANGES or not isinstance(value, int):
+        return True
+    low, high = RANGES[name]
+    return low <= value <= high

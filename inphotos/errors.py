@@ -9,7 +9,8 @@ traceback. Control flow never depends on an error's message text, only on its ty
   changing while it is read).
 - `DownloadError`: the model's weights could not be downloaded (a transient model error).
 - `ModelError`: the model cannot be used (damaged weights, unknown name).
-- `StoreError`: the database cannot be opened or used; `DiskFullError` for a full disk.
+- `StoreError`: the database cannot be opened or used; `DiskFullError` for a full disk,
+  `DamagedDatabaseError` for a damaged or missing one (the way out: repair).
 - `LibraryInUseError`: another InPhotos process holds the library.
 - `DecodeError`: one file cannot be indexed; `retry_later` when it may be fine next scan
   (deleted or replaced while being read).
@@ -29,6 +30,7 @@ class Advice(Enum):
     FREE_SPACE = "free_space"  # free disk space, then index again
     UPDATE_APP = "update_app"  # this data was written by a newer InPhotos
     CLOSE_OTHER = "close_other"  # close the other InPhotos window or command
+    REPAIR = "repair"  # rebuild the index from the photos (Library.repair / inphotos repair)
 
 
 class InPhotosError(Exception):
@@ -75,6 +77,12 @@ class DiskFullError(StoreError):
     """A write failed for lack of space; nothing of it was saved and the database is intact."""
 
     advice = Advice.FREE_SPACE
+
+
+class DamagedDatabaseError(StoreError):
+    """The database is damaged or missing; rebuilding it from the photos is the way out."""
+
+    advice = Advice.REPAIR
 
 
 class NewerFormatError(StoreError):

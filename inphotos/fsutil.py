@@ -1,5 +1,7 @@
 """Writing a file so that a crash, a kill or a full disk leaves either the old file or the new.
 
+Also `private_dir`: InPhotos' folders are created readable by their owner only.
+
 One helper for every file InPhotos replaces whole: the index's record file, settings, and
 thumbnails. A temporary file with a unique name in the same folder (so two writers never
 share one, and the rename stays on one file system) is written, checked, fsynced and then
@@ -19,6 +21,10 @@ log = logging.getLogger(__name__)
 
 #: Every temporary file starts with this, so leftovers of a crash can be found and removed.
 TEMP_PREFIX = ".tmp-"
+#: InPhotos' own folders and files are its owner's only (a shared computer): the database,
+#: the thumbnails and the logs say what is in someone's photos.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:
@@ -53,6 +59,30 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, durable: bool = True
         raise
     if durable:
         fsync_dir(target.parent)
+
+
+def private_dir(path: str | os.PathLike[str]) -> Path:
+    """Create `path` (and any missing parents) readable by its owner only (0700), whatever
+    the umask, and make an existing one so; returns it.
+
+    Parents that existed are left as they are (they need not be InPhotos' own).
+    """
+    folder = Path(path)
+    missing: list[Path] = []
+    p = folder
+    while not p.exists() and p.parent != p:
+        missing.append(p)
+        p = p.parent
+    for p in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            p.mkdir(mode=PRIVATE_DIR_MODE)
+        with contextlib.suppress(OSError):
+            os.chmod(p, PRIVATE_DIR_MODE)
+    if folder.is_dir() and not folder.is_symlink():
+        with contextlib.suppress(OSError):  # a read-only home: reading still works
+            if os.stat(folder).st_mode & 0o077:
+                os.chmod(folder, PRIVATE_DIR_MODE)
+    return folder
 
 
 def fsync_dir(folder: str | os.PathLike[str]) -> None:

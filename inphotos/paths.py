@@ -7,6 +7,7 @@ The app never writes into the photo folders.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from inphotos.errors import StoreError
+from inphotos.fsutil import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +52,17 @@ class AppPaths:
         return self.data / "inphotos.lock"
 
     def ensure(self) -> AppPaths:
-        """Create the folders if missing; returns self."""
-        for p in (self.data, self.cache, self.config, self.logs):
-            p.mkdir(parents=True, exist_ok=True)
+        """Create the folders if missing, readable by their owner only; returns self."""
+        for p in (self.data, self.cache, self.config, self.logs, self.databases, self.thumbnails):
+            try:
+                private_dir(p)
+                if not p.is_dir():
+                    raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(p))
+            except OSError as e:
+                raise StoreError(
+                    f"InPhotos cannot use the folder {p} for its data: {e.strerror or e}. "
+                    "Choose another home (--home or INPHOTOS_HOME), or fix the folder."
+                ) from e
         return self
 
 

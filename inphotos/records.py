@@ -25,6 +25,8 @@ class PhotoRecord:
     indexed_ms: int = 0
     embedding: np.ndarray | None = None
     id: int = 0
+    #: The inode change time when indexed (0: unknown, an older index or no such clock).
+    ctime_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,9 @@ parses the command line and calls `run`; this package never starts the app.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -25,6 +27,8 @@ ADVICE: dict[Advice, str] = {
     Advice.FREE_SPACE: "Free some disk space, then run the command again.",
     Advice.UPDATE_APP: "This library was written by a newer InPhotos: update InPhotos to open it.",
     Advice.CLOSE_OTHER: "Close the InPhotos window or the other command first.",
+    Advice.REPAIR: "Run 'inphotos repair' to rebuild the index from your photos "
+                   "(library folders and settings are kept).",
 }
 
 
@@ -53,7 +57,19 @@ def run(args: Options) -> int:
     if reconfigure is not None:
         reconfigure(errors="surrogateescape")
     try:
-        return HANDLERS[args.command](args)
+        code = HANDLERS[args.command](args)
+        sys.stdout.flush()  # a full disk or closed pipe says so here, not at exit
+        return code
+    except BrokenPipeError:
+        # `inphotos search x | head -1`: the reader has what it wanted. Quietly, like `ls`.
+        _silence_stdout()
+        return 141
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
+            raise
+        _silence_stdout()
+        print(f"inphotos: error: cannot write the output: {e.strerror or e}", file=sys.stderr)
+        return 1
     except InPhotosError as e:
         log.info("inphotos %s refused: %r", args.command, e)
         print(f"inphotos: error: {e}", file=sys.stderr)
@@ -73,6 +89,16 @@ def _not_printed_by_its_library(record: logging.LogRecord) -> bool:
     """huggingface_hub prints its own warnings on stderr: printing them again here showed
     each one twice."""
     return not record.name.startswith("huggingface_hub")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file behind stdout (a test's capture)
+        pass
 
 
 def main(argv: Sequence[str]) -> int:

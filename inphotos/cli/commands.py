@@ -20,6 +20,7 @@ from inphotos.errors import UserError
 from inphotos.paths import use_home
 
 if TYPE_CHECKING:
+    from inphotos.core.control import Control
     from inphotos.core.library import Library
 
 log = logging.getLogger(__name__)
@@ -29,16 +30,20 @@ class CliError(UserError):
     """A one-line error for the user."""
 
 
-def open_library(args: Options) -> Library:
+def open_library(args: Options, repair: bool = False) -> Library:
     """The library under `--home` with the options given, else the saved settings."""
     from inphotos.core.library import Library
     from inphotos.ml.models import check_spec, parse_spec
 
+    for name in ("batch_size", "workers"):
+        value = getattr(args, name, None)
+        if value is not None and value < 0:
+            raise CliError(f"--{name.replace('_', '-')} must be 0 (automatic) or more (got {value})")
     paths = use_home(args.home).ensure()
     settings = Settings.load(paths.config_file)
     model = args.model or settings.model
     check_spec(parse_spec(model))  # a missing model folder or unknown weights: said at once
-    return Library(
+    return (Library.repair if repair else Library)(
         paths,
         model=model,
         device=args.device or settings.device,
@@ -71,7 +76,7 @@ def cmd_index(args: Options) -> int:
         if not lib.store.folders():
             raise CliError("The library has no folders yet: inphotos index PATH")
         control = Control()
-        previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
+        previous = signal.signal(signal.SIGINT, _interrupt_handler(control))
         try:
             with IndexProgressBar() as progress:
                 report = lib.index(progress=progress, control=control)
@@ -96,12 +101,31 @@ def cmd_index(args: Options) -> int:
         return 130 if report.cancelled else 0
 
 
+def _interrupt_handler(control: Control) -> Callable[[int, object], None]:
+    """Ctrl-C stops after the batch in flight (and says so); a second one stops at once.
+
+    Stopping at once is safe: each batch is one transaction, so at most the batch in flight
+    is lost and the next run goes on from there (as after `kill -9`).
+    """
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if control.cancelled:
+            raise KeyboardInterrupt
+        control.cancel()
+        print("\ninphotos: stopping after the photos in flight are saved "
+              "(press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+
+    return on_interrupt
+
+
 def _check_query_options(args: Options) -> None:
     # The engine reads a negative page as an empty one; say what is wrong instead.
     if args.k < 1:
         raise CliError(f"-k must be 1 or more (got {args.k})")
     if args.offset < 0:
         raise CliError(f"--offset must be 0 or more (got {args.offset})")
+    if args.min_score is not None and not -1.0 <= args.min_score <= 1.0:  # NaN fails too
+        raise CliError(f"--min-score must be a number from -1 to 1 (got {args.min_score})")
 
 
 def _covered_by(lib: Library, path: str) -> list[str]:
@@ -184,7 +208,40 @@ def cmd_stats(args: Options) -> int:
     return 0
 
 
+def cmd_check(args: Options) -> int:
+    with open_library(args) as lib:
+        problems = lib.check()
+        for line in problems[:50]:
+            print(f"  {line}")
+        if len(problems) > 50:
+            print(f"  … and {len(problems) - 50} more")
+        if problems:
+            print(f"inphotos: error: the index in {lib.db_dir} is damaged ({len(problems)} "
+                  "problem(s)).\nRun 'inphotos repair' to rebuild it from your photos "
+                  "(library folders and settings are kept).", file=sys.stderr)
+            return 1
+        print(f"The index is sound: {lib.store.count()} photos in {len(lib.folders())} folder(s).")
+    return 0
+
+
+def cmd_repair(args: Options) -> int:
+    from inphotos.core.control import Control
+
+    with open_library(args, repair=True) as lib:
+        print(f"Rebuilding the index of {len(lib.folders())} folder(s) from the photos; "
+              "the damaged one was kept aside.", file=sys.stderr)
+        control = Control()
+        previous = signal.signal(signal.SIGINT, _interrupt_handler(control))
+        try:
+            with IndexProgressBar() as progress:
+                report = lib.index(progress=progress, control=control)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        print(f"Repaired: {report.summary()} ({lib.store.count()} photos in the library)")
+    return 130 if report.cancelled else 0
+
+
 HANDLERS: dict[str, Callable[[Options], int]] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar,
-    "folders": cmd_folders, "stats": cmd_stats,
+    "folders": cmd_folders, "stats": cmd_stats, "check": cmd_check, "repair": cmd_repair,
 }

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 #: Images with more pixels than this are skipped: decoding them would take gigabytes.
 MAX_PIXELS = 180_000_000
+#: Beyond this aspect ratio, the model's input is cut from the centre before resizing, so a
+#: strip of 1×30,000 pixels costs kilobytes, not gigabytes (see model_pixels).
+MAX_ASPECT = 4
 #: A decode above this many pixels that cannot be shrunk while decoding (anything but JPEG)
 #: waits for any other such decode to finish: two 150-megapixel PNGs decoded at once by the
 #: indexing threads would take gigabytes.
@@ -74,10 +77,13 @@ class Decoded:
     thumbnail: Image.Image | None
 
 
-def fingerprint(path: str | os.PathLike[str], size: int | None = None) -> str:
-    """A quick content fingerprint: size plus hashes of the first and last 64 KiB.
+def fingerprint(path: str | os.PathLike[str], size: int | None = None, full: bool = False) -> str:
+    """A content fingerprint: size plus hashes of the first and last 64 KiB ("quick").
 
-    Used to recognise a photo that was moved or renamed without reading all of it.
+    Used to recognise a photo that was moved or renamed. Two different files can share the
+    quick part (same size, same head and tail), so `full=True` adds a hash of the whole
+    content ("QUICK:FULL"); that is what the index stores, and a move is only taken when the
+    whole content matches. The plan reads whole files only when the quick parts match.
     """
     with open(path, "rb") as f:
         if size is None:
@@ -88,7 +94,18 @@ def fingerprint(path: str | os.PathLike[str], size: int | None = None) -> str:
         if size > 2 * FINGERPRINT_CHUNK:
             f.seek(size - FINGERPRINT_CHUNK)
             h.update(f.read(FINGERPRINT_CHUNK))
-    return h.hexdigest()
+        if not full:
+            return h.hexdigest()
+        f.seek(0)
+        whole = hashlib.blake2b(digest_size=16)
+        while chunk := f.read(1 << 20):
+            whole.update(chunk)
+    return f"{h.hexdigest()}:{whole.hexdigest()}"
+
+
+def quick_part(stored: str) -> str:
+    """The quick part of a stored fingerprint (an index before 0.x stored only that)."""
+    return stored.split(":", 1)[0]
 
 
 def _taken_ms(img: Image.Image) -> int:
@@ -152,6 +169,17 @@ def model_pixels(img: Image.Image, spec: PixelSpec) -> np.ndarray:
     if spec.resize_mode == "squash":
         img = img.resize((s, s), resample_filter(spec))
     else:
+        if spec.resize_mode == "shortest" and max(w, h) > MAX_ASPECT * min(w, h):
+            # A strip (1×30,000): resizing its short side to `s` first would make a long side
+            # of millions of pixels (gigabytes) on the way to an s×s centre crop. Cropping
+            # the centre to MAX_ASPECT:1 first keeps every pixel the crop uses.
+            short = min(w, h)
+            keep = MAX_ASPECT * short
+            if w > h:
+                img = img.crop(((w - keep) // 2, 0, (w - keep) // 2 + keep, h))
+            else:
+                img = img.crop((0, (h - keep) // 2, w, (h - keep) // 2 + keep))
+            w, h = img.size
         scale = s / min(w, h) if spec.resize_mode == "shortest" else s / max(w, h)
         nw, nh = max(s, round(w * scale)), max(s, round(h * scale))
         if spec.resize_mode == "longest":

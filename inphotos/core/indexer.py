@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -36,6 +36,7 @@ class Indexer:
 
     Args:
         workers: decode threads; 0 picks by the machine's cores and how busy it is.
+        exclude: folders never indexed (InPhotos' own data inside a library folder).
     """
 
     def __init__(
@@ -45,16 +46,19 @@ class Indexer:
         thumbs: ThumbnailCache | None,
         batch_size: int = 0,
         workers: int = 0,
+        exclude: Sequence[str] = (),
     ) -> None:
         self.store = store
         self._get_embedder = embedder
         self.thumbs = thumbs
-        self.batch_size = batch_size or 32
-        self.workers = workers
+        # Out of range (a hand-edited setting): the defaults, never a run that adds nothing.
+        self.batch_size = batch_size if batch_size > 0 else 32
+        self.workers = max(0, workers)
+        self.exclude = tuple(exclude)
 
     def plan(self, control: Control | None = None, progress: ProgressFn | None = None) -> Plan:
         """Walk the library and work out what changed since the last run."""
-        return plan(self.store, control, progress)
+        return plan(self.store, control, progress, self.exclude)
 
     # ------------------------------------------------------------------ run
 
@@ -108,11 +112,12 @@ class Indexer:
                 if self.thumbs is not None:  # before the commit: a kill between leaves no gap
                     self.thumbs.move((rec.path, rec.mtime_ns, rec.size),
                                      (m.entry.path, m.entry.mtime_ns, m.entry.size))
+                report.moved += rec.path != m.entry.path  # else only its metadata changed
                 rec.path, rec.folder = m.entry.path, m.folder
                 rec.size, rec.mtime_ns = m.entry.size, m.entry.mtime_ns
+                rec.ctime_ns = m.entry.ctime_ns
                 batch.photos.append(rec)
             self.store.write(batch)
-            report.moved += len(batch.photos)
 
     def _embed_all(
         self,
@@ -165,7 +170,7 @@ class Indexer:
                     continue
                 wb.photos.append(PhotoRecord(
                     path=d.work.entry.path, folder=d.work.folder, size=d.size,
-                    mtime_ns=d.mtime_ns, fingerprint=d.fingerprint, width=d.width,
+                    mtime_ns=d.mtime_ns, ctime_ns=d.ctime_ns, fingerprint=d.fingerprint, width=d.width,
                     height=d.height, taken_ms=d.taken_ms, embedding=vec, id=d.work.photo_id,
                 ))
                 if d.work.skipped_id:

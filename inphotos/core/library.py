@@ -22,7 +22,9 @@ from inphotos.core.indexer import Indexer, ProgressFn
 from inphotos.core.protocols import Embedder
 from inphotos.core.search import nearest
 from inphotos.core.thumbs import ThumbnailCache
-from inphotos.db.store import PhotoStore, read_meta
+from inphotos.db.entities import forget_schemas
+from inphotos.db.lock import ProcessLock
+from inphotos.db.store import PhotoStore, read_folder_list, read_meta
 from inphotos.errors import ModelError, UserError
 from inphotos.ml.models import ModelSpec, fetch_hub_dims, known_dims, parse_spec, weights_signature
 from inphotos.paths import AppPaths
@@ -95,6 +97,79 @@ class Library:
         self._weights_changed = bool(self._weights and recorded and recorded != self._weights)
         self.thumbs = ThumbnailCache(paths.thumbnails)
         self.thumbs.remove_stale_temp_files()  # left by a crash mid-write
+
+    # ------------------------------------------------------------ damage
+
+    @classmethod
+    def repair(cls, paths: AppPaths, model: str, **options: Any) -> Library:
+        """Set a damaged index aside and open a fresh one with the same library folders.
+
+        The damaged folder is renamed `<name>.damaged-<time>` (never deleted); the folders
+        come from the list kept beside it (`inphotos-folders.json`), which a damaged
+        database cannot take along; settings live elsewhere and are untouched. `index()` on
+        the library returned then embeds the photos again.
+
+        Raises:
+            LibraryInUseError: another process has the library open.
+        """
+        spec = parse_spec(model)
+        db_dir = paths.ensure().databases / spec.key
+        folders = read_folder_list(db_dir) or []
+        if db_dir.exists():
+            lock = ProcessLock(db_dir / "inphotos.lock")  # refused while another one uses it
+            try:
+                aside = db_dir.with_name(f"{db_dir.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+                db_dir.rename(aside)
+                forget_schemas(str(db_dir.resolve()))
+            finally:
+                lock.release()
+            log.warning("Damaged index %s set aside as %s; rebuilding it", db_dir, aside)
+        lib = cls(paths, model, **options)
+        for folder in folders:
+            try:
+                lib.add_folder(folder)
+            except LibraryError:  # offline now: kept, and indexed when it is back
+                lib.store.put_folder(folder, online=False)
+        return lib
+
+    def check(self, chunk: int = 2000) -> list[str]:
+        """A full consistency check; returns the problems found (none: the index is sound).
+
+        Every row readable, every vector finite, unit length and of the right size, no two
+        rows for one path, every photo under a library folder, and the folder list kept
+        beside the database agreeing with the database's.
+        """
+        problems: list[str] = []
+        folders = {f.path for f in self.store.folders()}
+        ids = self.store.ids_newest_first()
+        seen: set[str] = set()
+        for i in range(0, len(ids), chunk):
+            part = ids[i : i + chunk]
+            try:
+                rows = self.store.get_photos(part, with_embedding=True)
+            except Exception as e:  # a damaged page: whatever it raises is the finding
+                problems.append(f"rows {part[0]}..{part[-1]} cannot be read: {e}")
+                continue
+            for photo_id, r in zip(part, rows, strict=True):
+                if r is None or r.embedding is None:
+                    problems.append(f"row {photo_id} cannot be read")
+                    continue
+                if r.path in seen:
+                    problems.append(f"two rows for {r.path}")
+                seen.add(r.path)
+                vec = r.embedding
+                if vec.shape != (self.store.dims,):
+                    problems.append(f"{r.path}: vector of {vec.size} values, not {self.store.dims}")
+                elif not np.isfinite(vec).all():
+                    problems.append(f"{r.path}: vector holds NaN or infinity")
+                elif abs(float(np.linalg.norm(vec)) - 1.0) > 1e-2:
+                    problems.append(f"{r.path}: vector is not of unit length")
+                if r.folder not in folders:
+                    problems.append(f"{r.path}: its folder {r.folder} is not a library folder")
+        listed = read_folder_list(self.db_dir)
+        if listed is not None and set(listed) != folders:
+            problems.append("the folder list beside the database disagrees with the database")
+        return problems
 
     # ------------------------------------------------------------ lifecycle
 
@@ -183,7 +258,8 @@ class Library:
         Raises:
             LibraryError: missing, not a folder, or already covered by a library folder.
         """
-        folder = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        # By its resolved path: the same folder through a link is the same folder.
+        folder = os.path.realpath(os.path.expanduser(os.fspath(path)))
         if not os.path.exists(folder):
             raise LibraryError(f"Folder not found: {folder}")
         if not os.path.isdir(folder):
@@ -191,7 +267,7 @@ class Library:
         if not os.access(folder, os.R_OK | os.X_OK):
             raise LibraryError(f"No permission to read the folder: {folder}")
         for f in self.store.folders():
-            if f.path == folder:
+            if f.path == folder or (f.online and os.path.realpath(f.path) == folder):
                 raise AlreadyInLibraryError(f"Already in the library: {folder}")
             if _is_within(folder, f.path):
                 raise AlreadyInLibraryError(f"Already in the library as part of {f.path}")
@@ -211,7 +287,10 @@ class Library:
     def remove_folder(self, path: str | os.PathLike[str]) -> int:
         """Forget a folder and its photos (from the index only, never from disk)."""
         folder = os.path.abspath(os.path.expanduser(os.fspath(path)))
-        if folder not in {f.path for f in self.store.folders()}:
+        known = {f.path for f in self.store.folders()}
+        if folder not in known:  # added by its resolved path
+            folder = os.path.realpath(folder)
+        if folder not in known:
             raise LibraryError(f"Not a library folder: {folder}")
         thumbnails = self.store.thumbnail_keys_in_folder(folder)
         removed = self.store.remove_folder(folder)
@@ -228,6 +307,8 @@ class Library:
         return Indexer(
             self.store, lambda: self.embedder, self.thumbs,
             batch_size=self.batch_size, workers=self.workers,
+            exclude=[str(p) for p in (self.paths.data, self.paths.cache, self.paths.config,
+                                      self.paths.logs)],
         )
 
     def index(self, progress: ProgressFn | None = None, control: Control | None = None) -> IndexReport:
@@ -235,8 +316,9 @@ class Library:
         if self._weights_changed:
             _ = self.embedder  # loads the new weights, which marks every vector as stale
         report = self.indexer().run(progress=progress, control=control)
-        if not report.cancelled and not self.store.meta.get("complete"):
-            self.store.set_meta(complete=True)
+        if not report.cancelled:
+            # What was complete: the open check compares against it (db/store.py).
+            self.store.set_meta(complete=True, photos=self.store.count())
         return report
 
     # ------------------------------------------------------------ search

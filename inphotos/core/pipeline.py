@@ -116,6 +116,7 @@ class Decoded:
     fingerprint: str = ""
     size: int = 0
     mtime_ns: int = 0
+    ctime_ns: int = 0
     error: str = ""
     retry_later: bool = False
 
@@ -127,7 +128,7 @@ def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> De
     try:
         before = check_regular_file(path)
         d = decode(path, spec, want_thumbnail=thumbs is not None)
-        fp = fingerprint(path, before.st_size)
+        fp = fingerprint(path, before.st_size, full=True)
         after = check_regular_file(path)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
             out.error, out.retry_later = "changed while being read; indexed on the next scan", True
@@ -139,6 +140,7 @@ def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> De
                 log.warning("Thumbnail not written for %s: %s", path, e)
         out.pixels, out.width, out.height, out.taken_ms = d.pixels, d.width, d.height, d.taken_ms
         out.fingerprint, out.size, out.mtime_ns = fp, after.st_size, after.st_mtime_ns
+        out.ctime_ns = getattr(after, "st_ctime_ns", 0)
     except DecodeError as e:
         out.error, out.retry_later = str(e), e.retry_later
     except FileNotFoundError:

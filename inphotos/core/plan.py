@@ -1,8 +1,8 @@
 """Working out what an index run has to do: the diff of the library folders against the store.
 
 `plan()` walks the library and diffs it against the store by size and mtime: new, changed and
-deleted files, moves (recognised by content fingerprint, keeping their vectors), and folders
-that went offline (their photos are kept). It writes nothing but the folders' online state.
+deleted files, moves (recognised by content, keeping their vectors), and folders that went
+offline or could not be read (their photos are kept). It writes nothing but the folders' online state.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inphotos.core.control import Control
-from inphotos.core.imaging import fingerprint
-from inphotos.core.scanner import FileEntry, walk_images
+from inphotos.core.imaging import fingerprint, quick_part
+from inphotos.core.scanner import ELSEWHERE, READ, FileEntry, WalkLog, walk_images
 from inphotos.db.store import PhotoStore
 from inphotos.records import IndexProgress, PhotoRecord
 
@@ -65,44 +65,64 @@ class Plan:
 
 
 def plan(
-    store: PhotoStore, control: Control | None = None, progress: ProgressFn | None = None
+    store: PhotoStore,
+    control: Control | None = None,
+    progress: ProgressFn | None = None,
+    exclude: Sequence[str] = (),
 ) -> Plan:
-    """Walk the library and work out what changed since the last run."""
+    """Walk the library and work out what changed since the last run.
+
+    A photo the walk did not find is forgotten only when it vanished from a folder the walk
+    read whole. Under a folder that could not be read (no permission, an expired share
+    login, an I/O error), a dangling link or an empty folder that held photos (a drive
+    unmounted there), it is kept, and the folder is reported offline. A kept or vanished
+    photo found again elsewhere with the same content (a move, a renamed library folder
+    added again) keeps its vector.
+
+    Args:
+        exclude: folders never to index (InPhotos' own data, when it lives in the library).
+    """
     control = control or Control()
     plan = Plan()
-    online: list[str] = []
     now_ms = int(time.time() * 1000)
-    for f in store.folders():
-        is_online = os.path.isdir(f.path) and not _looks_unmounted(store, f.path)
-        if not is_online:
-            plan.offline.append(f.path)
-            log.info("Folder offline, keeping its photos: %s", f.path)
-        else:
-            online.append(f.path)
-        if is_online != f.online:
-            store.put_folder(f.path, online=is_online)
+    folders = store.folders()
+    walk_log = WalkLog(
+        excluded=frozenset(os.path.realpath(p) for p in exclude),
+        roots=frozenset(os.path.realpath(f.path) for f in folders),
+    )
+    walked = [f.path for f in folders if os.path.isdir(f.path)]
 
     disk: dict[str, tuple[FileEntry, str]] = {}
-    for root in online:
+    for root in walked:
         for entry in walk_images(
             root, on_error=lambda p, r: plan.scan_errors.append((p, r)),
-            should_stop=lambda: control.cancelled,
+            should_stop=lambda: control.cancelled, walk_log=walk_log,
         ):
             disk.setdefault(entry.path, (entry, root))
             if progress is not None and len(disk) % 2000 == 0:
                 progress(IndexProgress("scanning", done=len(disk)))
         control.checkpoint()
-        store.put_folder(root, online=True, last_scan_ms=now_ms)
     plan.on_disk = len(disk)
 
-    online_set = set(online)
+    walked_set = set(walked)
     all_rows = store.all_photos()
     by_path = {r.path: r for r in all_rows}
-    rows = [r for r in all_rows if r.folder in online_set]
-    skipped = {s.path: s for s in store.skipped() if s.folder in online_set}
+    skipped = {s.path: s for s in store.skipped() if s.folder in walked_set}
 
     stale_before_ms = int(store.meta.get("vectors_valid_from_ms", 0))
-    gone = [r for r in rows if r.path not in disk]
+    gone: list[PhotoRecord] = []  # vanished from a folder read whole: forgotten unless moved
+    kept: dict[int, str] = {}  # id -> the folder that keeps it (offline, unreadable, empty)
+    for r in all_rows:
+        if r.path in disk:
+            continue
+        if r.folder not in walked_set:
+            kept[r.id] = r.folder
+            continue
+        verdict, where = walk_log.verdict(r.path, r.folder)
+        if verdict in (READ, ELSEWHERE):
+            gone.append(r)
+        else:
+            kept[r.id] = where
     new: list[tuple[FileEntry, str]] = []
     for path, (entry, root) in disk.items():
         row = by_path.get(path)
@@ -111,32 +131,29 @@ def plan(
             if s is not None and s.size == entry.size and s.mtime_ns == entry.mtime_ns:
                 continue  # still the same bad file: don't retry it every scan
             new.append((entry, root))
-        elif row.size != entry.size or row.mtime_ns != entry.mtime_ns:
+        elif (row.size != entry.size or row.mtime_ns != entry.mtime_ns
+              or (_touched(row, entry) and not _same_content(entry, row))):
             plan.to_embed.append(Work(entry, root, photo_id=row.id))
             plan.changed_count += 1
             plan.stale_thumbs.append((row.path, row.mtime_ns, row.size))
+        elif _touched(row, entry):  # only its metadata changed (chmod): keep the vector
+            plan.moves.append(Move(row.id, entry, root))
         elif row.indexed_ms < stale_before_ms:  # embedded by weights since replaced
             plan.to_embed.append(Work(entry, root, photo_id=row.id))
             plan.changed_count += 1
     plan.stale_skipped = [s.id for p, s in skipped.items() if p not in disk]
 
-    # Moves and renames: a new file whose fingerprint matches a vanished row keeps its vector.
-    gone_by_size: dict[int, list[PhotoRecord]] = defaultdict(list)
-    for r in gone:
-        gone_by_size[r.size].append(r)
+    # Moves and renames: a new file with the same content as a vanished or kept row takes it
+    # over, vector and all (a folder emptied by moves, a library folder renamed and added).
+    candidates_by_size: dict[int, list[PhotoRecord]] = defaultdict(list)
+    for r in [*gone, *(k for k in all_rows if k.id in kept)]:
+        candidates_by_size[r.size].append(r)
     moved_ids: set[int] = set()
     for entry, root in new:
-        candidates = gone_by_size.get(entry.size)
-        match = None
-        if candidates:
-            try:
-                fp = fingerprint(entry.path, entry.size)
-            except OSError:
-                fp = ""
-            match = next((r for r in candidates if r.fingerprint == fp and fp), None)
+        match = _find_move(entry, candidates_by_size.get(entry.size))
         s = skipped.get(entry.path)
         if match is not None:
-            candidates.remove(match)  # type: ignore[union-attr]
+            candidates_by_size[entry.size].remove(match)
             moved_ids.add(match.id)
             plan.moves.append(Move(match.id, entry, root))
             if s is not None:  # a good photo moved over a bad file: that file is gone
@@ -146,19 +163,53 @@ def plan(
             plan.new_count += 1
     plan.removals = [r.id for r in gone if r.id not in moved_ids]
     plan.stale_thumbs += [(r.path, r.mtime_ns, r.size) for r in gone if r.id not in moved_ids]
+
+    still_kept = {where for i, where in kept.items() if i not in moved_ids}
+    plan.offline = sorted(still_kept | {f.path for f in folders if f.path not in walked_set})
+    for f in folders:
+        is_online = f.path in walked_set and f.path not in still_kept
+        if not is_online:
+            log.info("Folder offline, keeping its photos: %s", f.path)
+        if is_online != f.online or f.path in walked_set:
+            store.put_folder(f.path, online=is_online,
+                             last_scan_ms=now_ms if f.path in walked_set else None)
     return plan
 
 
-def _looks_unmounted(store: PhotoStore, folder: str) -> bool:
-    """An empty folder that held photos: the mount point of an unplugged drive or share.
+def _touched(row: PhotoRecord, entry: FileEntry) -> bool:
+    """Changed since indexed although size and mtime are the same (an edit followed by
+    `touch -r`, a tool that restores the mtime): the inode change time says so.
 
-    Treating it as deleted would forget every photo and re-embed them all when the drive
-    comes back; keeping them as offline costs nothing.
+    A row without one (an older index, a platform without it) is "unknown": not embedded
+    again for that; it gets one when it is next written.
     """
+    return bool(row.ctime_ns and entry.ctime_ns and row.ctime_ns != entry.ctime_ns)
+
+
+def _same_content(entry: FileEntry, row: PhotoRecord) -> bool:
+    """The file still holds what was embedded (the change time also moves for a chmod)."""
+    if ":" not in row.fingerprint:
+        return False
     try:
-        with os.scandir(folder) as it:
-            if next(it, None) is not None:
-                return False
+        return fingerprint(entry.path, entry.size, full=True) == row.fingerprint
     except OSError:
-        return False  # unreadable: the walk reports it
-    return store.photos_in_folder_count(folder) > 0
+        return False
+
+
+def _find_move(entry: FileEntry, candidates: list[PhotoRecord] | None) -> PhotoRecord | None:
+    """The row whose photo `entry` is, moved: same size and the same whole content.
+
+    The quick fingerprint (head and tail) picks candidates cheaply; the whole file is read
+    only when one matches, so two files that differ in the middle are never confused. A row
+    indexed before whole-content hashes were stored is not matched (embedded again, once).
+    """
+    if not candidates:
+        return None
+    try:
+        quick = fingerprint(entry.path, entry.size)
+        if not any(quick_part(r.fingerprint) == quick for r in candidates):
+            return None
+        full = fingerprint(entry.path, entry.size, full=True)
+    except OSError:
+        return None
+    return next((r for r in candidates if r.fingerprint == full), None)

@@ -16,7 +16,7 @@ from pathlib import Path
 from PIL import Image
 
 from inphotos.core.imaging import THUMB_SIZE, DecodeError, open_upright
-from inphotos.fsutil import TEMP_PREFIX, atomic_write
+from inphotos.fsutil import TEMP_PREFIX, atomic_write, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class ThumbnailCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
 
     def path_for(self, photo_path: str, mtime_ns: int, size: int) -> Path:
         key = hashlib.sha1(f"{photo_path}\0{mtime_ns}\0{size}".encode("utf-8", "surrogateescape"))
@@ -41,7 +41,8 @@ class ThumbnailCache:
     def put(self, photo_path: str, mtime_ns: int, size: int, image: Image.Image) -> Path:
         """Store a thumbnail atomically; returns its file."""
         target = self.path_for(photo_path, mtime_ns, size)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.is_dir():
+            private_dir(target.parent)
         # Encoded in memory, then written by Python: Pillow's own file writer ignores a short
         # write, so on a disk that fills up mid-file it left a truncated thumbnail behind.
         encoded = io.BytesIO()
@@ -56,7 +57,8 @@ class ThumbnailCache:
         if src == dst:
             return
         try:
-            dst.parent.mkdir(parents=True, exist_ok=True)
+            if not dst.parent.is_dir():
+                private_dir(dst.parent)
             os.replace(src, dst)
         except FileNotFoundError:
             pass  # never made, or moved already by a run that was interrupted

@@ -7,6 +7,7 @@ file inside its folder, so the schema's IDs travel with the data.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,14 @@ class Schema:
 
 
 _schemas: dict[tuple[int, str], Schema] = {}
+_names = itertools.count()
+
+
+def forget_schemas(database: str) -> None:
+    """Drop the schemas of the database in folder `database` (made again from scratch by
+    repair: its new schema file must be written, which ObjectBox does only for a new model)."""
+    for key in [k for k in _schemas if k[1] == database]:
+        del _schemas[key]
 
 
 def schema_for(dims: int, database: str) -> Schema:
@@ -54,7 +63,7 @@ def schema_for(dims: int, database: str) -> Schema:
     key = (dims, database)
     if key in _schemas:
         return _schemas[key]
-    name = f"inphotos-{dims}-{len(_schemas)}"
+    name = f"inphotos-{dims}-{next(_names)}"
 
     @Entity(model=name)
     class Photo:
@@ -76,6 +85,8 @@ def schema_for(dims: int, database: str) -> Schema:
                 indexing_search_count=HNSW_EF_CONSTRUCTION,
             )
         )
+        # Added in format 2 (0 in rows written before: "unknown", see core/plan.py).
+        ctime_ns = Int64
 
     @Entity(model=name)
     class Folder:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from inphotos.db.failures import file_error
-from inphotos.errors import StoreError
+from inphotos.errors import DamagedDatabaseError, StoreError
 from inphotos.fsutil import atomic_write
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ META_FILE = "inphotos-db.json"
 META_LOCK = threading.RLock()
 
 
-class DamagedMetaError(StoreError):
+class DamagedMetaError(DamagedDatabaseError):
     """The record file exists but cannot be read as one; it is left untouched."""
 
 
@@ -52,13 +52,26 @@ def read_meta(directory: Path) -> dict[str, Any]:
         data = json.loads(raw)
     except ValueError:
         data = None
-    if not isinstance(data, dict) or not data:  # every record names at least its format
+    if not isinstance(data, dict) or not data or not _well_typed(data):
+        # every record names at least its format; numbers must be numbers
         raise DamagedMetaError(
             f"The record file of the index in {directory} ({META_FILE}) is damaged, so InPhotos "
             "cannot tell which model made its vectors. It was left as it is: restore it from a "
             f"backup, or delete the folder {directory} to index the photos again from scratch."
         )
     return data
+
+
+#: Fields that must be whole numbers where present (the rest is read leniently).
+_INT_FIELDS = ("format", "dims", "created_ms", "photos", "vectors_valid_from_ms")
+
+
+def _well_typed(data: dict[str, Any]) -> bool:
+    for key in _INT_FIELDS:
+        value = data.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return False
+    return data.get("dims", 1) != 0
 
 
 def write_meta(directory: Path, meta: dict[str, Any]) -> None:

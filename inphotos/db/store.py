@@ -11,9 +11,12 @@ in-use/close protocol that each of them must follow.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -26,7 +29,7 @@ import objectbox
 from objectbox import Store
 
 from inphotos.db.entities import Schema, schema_for
-from inphotos.db.failures import store_error
+from inphotos.db.failures import file_error, store_error
 from inphotos.db.lock import ProcessLock
 from inphotos.db.meta import (
     FORMAT_VERSION,
@@ -38,7 +41,8 @@ from inphotos.db.meta import (
     write_meta,
 )
 from inphotos.db.obx import WriteTx, decode_path, encode_path
-from inphotos.errors import DiskFullError, NewerFormatError, StoreError
+from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
+from inphotos.fsutil import PRIVATE_FILE_MODE, atomic_write, private_dir
 from inphotos.records import FolderRecord, PhotoRecord, SkippedRecord
 
 __all__ = [
@@ -49,6 +53,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MODEL_JSON = "objectbox-model.json"
+DATA_FILE = "data.mdb"
+#: The library folders, kept beside the database so that a damaged one cannot take them along.
+FOLDERS_FILE = "inphotos-folders.json"
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_DB_SIZE_KB = 256 * 1024 * 1024  # an upper bound, not a reservation: the file grows as needed
 #: How long `close()` waits for calls running on other threads before leaving the close to them.
@@ -121,7 +128,7 @@ class PhotoStore:
         self.directory = directory
         self.dims = dims
         self.model_spec = model_spec
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
         self._lock = ProcessLock(directory / "inphotos.lock") if lock else None
         try:
             meta = read_meta(directory)  # a damaged record file stops here, untouched
@@ -135,10 +142,16 @@ class PhotoStore:
                     f"The database in {directory} was written by a newer InPhotos; update the app."
                 )
             self.schema: Schema = schema_for(dims, str(directory.resolve()))
+            if meta:
+                _check_files(directory)
             self._store = self._open(directory)
+            with contextlib.suppress(OSError):  # written by objectbox-python under the umask
+                os.chmod(directory / MODEL_JSON, PRIVATE_FILE_MODE)
             self._photos = self._store.box(self.schema.photo)
             self._folders = self._store.box(self.schema.folder)
             self._skipped = self._store.box(self.schema.skipped)
+            if meta:
+                self._check_counts(meta)
             if not meta:
                 if self._photos.count() or self._folders.count():
                     self._store.close()
@@ -161,14 +174,45 @@ class PhotoStore:
         try:
             return Store(
                 model=self.schema.model,
-                directory=str(directory),
+                directory=_native_path(directory),
                 model_json_file=str(directory / MODEL_JSON),
                 max_db_size_in_kb=MAX_DB_SIZE_KB,
+                file_mode=PRIVATE_FILE_MODE,
             )
         except (objectbox.FileCorruptError, objectbox.FilePagesCorruptError) as e:
-            raise StoreError(f"The database in {directory} is damaged: {e}") from e
+            raise DamagedDatabaseError(damaged_message(directory, f"it is damaged ({e})")) from e
         except objectbox.DbError as e:
             raise store_error(directory, e) from e
+        except UnicodeError as e:
+            raise StoreError(
+                f"The database folder {directory} has a name the database cannot use (it is not "
+                "UTF-8): choose another InPhotos home (--home)."
+            ) from e
+        except (ValueError, KeyError, TypeError) as e:  # a damaged objectbox-model.json
+            raise DamagedDatabaseError(
+                damaged_message(directory, f"its schema file {MODEL_JSON} is damaged ({e})")
+            ) from e
+
+    def _check_counts(self, meta: dict[str, Any]) -> None:
+        """A cheap check at open: an emptied database is not taken for a new library."""
+        recorded = int(meta.get("photos", 0) or 0)
+        if recorded > 0 and self._photos.count() == 0:
+            self._store.close()
+            raise DamagedDatabaseError(damaged_message(
+                self.directory, f"it is empty, but it held {recorded} photos when last indexed"
+            ))
+        listed = read_folder_list(self.directory)
+        if listed and self._folders.count() == 0:
+            self._store.close()
+            raise DamagedDatabaseError(damaged_message(
+                self.directory, f"it has lost its {len(listed)} library folder(s)"
+            ))
+        if listed is None and self._folders.count():  # an index made before the list existed
+            self._save_folder_list()
+
+    def _save_folder_list(self) -> None:
+        paths = [decode_path(o.path) for o in self._folders.get_all()]
+        write_folder_list(self.directory, sorted(paths))
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -212,9 +256,21 @@ class PhotoStore:
 
     def set_meta(self, **values: Any) -> None:
         """Record `values` in the index's record file (threads write it one at a time)."""
+        self._check_lock()
         with META_LOCK:
             self.meta.update(values)
             write_meta(self.directory, self.meta)
+
+    def _before_removing(self, n: int) -> None:
+        """An index about to be emptied on purpose says so first, so it is not taken for a
+        damaged one at the next open (even when killed right after)."""
+        if n and self.meta.get("photos") and n >= self._photos.count():
+            self.set_meta(photos=0)
+
+    def _check_lock(self) -> None:
+        """Before every write: this process still holds the library (see db/lock.py)."""
+        if self._lock is not None:
+            self._lock.check()
 
     def size_on_disk(self) -> int:
         p = self.directory / "data.mdb"
@@ -228,6 +284,7 @@ class PhotoStore:
             folder=decode_path(obj.folder),
             size=obj.size,
             mtime_ns=obj.mtime_ns,
+            ctime_ns=obj.ctime_ns or 0,
             fingerprint=obj.fingerprint,
             width=obj.width,
             height=obj.height,
@@ -246,6 +303,7 @@ class PhotoStore:
             folder=encode_path(r.folder),
             size=r.size,
             mtime_ns=r.mtime_ns,
+            ctime_ns=r.ctime_ns,
             fingerprint=r.fingerprint,
             width=r.width,
             height=r.height,
@@ -337,6 +395,7 @@ class PhotoStore:
         """Apply a batch in one transaction; returns the ids of the photos put (`record.id` too)."""
         if not batch:
             return []
+        self._before_removing(len(batch.remove_photo_ids))
         try:
             ids = self._write(batch, replace=False)
         except objectbox.IllegalStateError:
@@ -367,6 +426,7 @@ class PhotoStore:
             )
             for s in batch.skipped
         ]
+        self._check_lock()
         with WriteTx(self._store):
             if batch.remove_photo_ids or replaced:
                 self._photos.remove_many([*batch.remove_photo_ids, *replaced])
@@ -381,6 +441,8 @@ class PhotoStore:
 
     @_in_use
     def remove_photos(self, ids: Sequence[int]) -> int:
+        self._check_lock()
+        self._before_removing(len(ids))
         return int(self._photos.remove_many(list(ids))) if ids else 0
 
     # ---------------------------------------------------------------- folders
@@ -403,12 +465,16 @@ class PhotoStore:
     @_in_use
     def put_folder(self, path: str, online: bool = True, last_scan_ms: int | None = None) -> FolderRecord:
         obj = self._folder_obj(path)
+        added = obj is None
         if obj is None:
             obj = self.schema.folder(path=encode_path(path), added_ms=_now_ms(), last_scan_ms=0)
         obj.online = online
         if last_scan_ms is not None:
             obj.last_scan_ms = last_scan_ms
+        self._check_lock()
         self._folders.put(obj)
+        if added:
+            self._save_folder_list()
         return FolderRecord(path, obj.added_ms, obj.last_scan_ms, bool(obj.online), obj.id)
 
     @_in_use
@@ -416,6 +482,8 @@ class PhotoStore:
         """Forget a folder and its photos (the files on disk are untouched); returns photos removed."""
         enc = encode_path(path)
         p, s = self.schema.photo, self.schema.skipped
+        self._before_removing(self.photos_in_folder_count(path))
+        self._check_lock()
         with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
             removed = int(q.remove())
@@ -423,12 +491,14 @@ class PhotoStore:
             obj = self._folder_obj(path)
             if obj is not None:
                 self._folders.remove(obj.id)
+        self._save_folder_list()
         return removed
 
     @_in_use
     def reassign_folder(self, old: str, new: str) -> None:
         """Move photos of folder `old` under library folder `new` (when a parent is added)."""
         enc_old, enc_new = encode_path(old), encode_path(new)
+        self._check_lock()
         with WriteTx(self._store):
             objs = self._photos.query(self.schema.photo.folder.equals(enc_old)).build().find()
             for o in objs:
@@ -443,6 +513,7 @@ class PhotoStore:
             obj = self._folder_obj(old)
             if obj is not None:
                 self._folders.remove(obj.id)
+        self._save_folder_list()
 
     @_in_use
     def thumbnail_keys_in_folder(self, path: str, chunk: int = 5000) -> list[tuple[str, int, int]]:
@@ -474,3 +545,63 @@ class PhotoStore:
             SkippedRecord(decode_path(o.path), decode_path(o.folder), o.size, o.mtime_ns, o.reason, o.id)
             for o in self._skipped.get_all()
         ]
+
+
+def _native_path(directory: Path) -> str:
+    """The folder as ObjectBox (which encodes paths as UTF-8) finds it on disk.
+
+    Under a C locale Python holds a non-ASCII path as escaped bytes (surrogates), which
+    UTF-8 cannot encode; its bytes decoded as UTF-8 name the same folder.
+    """
+    return os.fsencode(str(directory)).decode("utf-8", "surrogateescape")
+
+
+def damaged_message(directory: Path, what: str) -> str:
+    return (
+        f"The InPhotos database in {directory} cannot be used: {what}. Your photos are not "
+        "affected. Repairing rebuilds the index from the photos, keeping your library folders "
+        "and settings (the damaged files are kept aside)."
+    )
+
+
+def _check_files(directory: Path) -> None:
+    """The files an index that was written before must still have."""
+    if not (directory / DATA_FILE).exists():
+        raise DamagedDatabaseError(damaged_message(directory, f"its database file {DATA_FILE} is missing"))
+    try:
+        schema = json.loads((directory / MODEL_JSON).read_bytes())
+    except FileNotFoundError:
+        raise DamagedDatabaseError(
+            damaged_message(directory, f"its schema file {MODEL_JSON} is missing")
+        ) from None
+    except (OSError, ValueError) as e:
+        schema = e
+    if not isinstance(schema, dict) or not isinstance(schema.get("entities"), list):
+        # ObjectBox would quietly write a new one, whose ids need not match the data.
+        raise DamagedDatabaseError(
+            damaged_message(directory, f"its schema file {MODEL_JSON} is damaged")
+        )
+
+
+def read_folder_list(directory: Path) -> list[str] | None:
+    """The library folders recorded beside the database; None when there is no list."""
+    try:
+        data = json.loads((directory / FOLDERS_FILE).read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        log.warning("The folder list in %s is unreadable", directory)
+        return None
+    folders = data.get("folders") if isinstance(data, dict) else None
+    if not isinstance(folders, list):
+        return None
+    return [decode_path(f) for f in folders if isinstance(f, str)]
+
+
+def write_folder_list(directory: Path, folders: list[str]) -> None:
+    path = directory / FOLDERS_FILE
+    data = json.dumps({"folders": [encode_path(f) for f in folders]}, indent=2).encode("utf-8")
+    try:
+        atomic_write(path, data)
+    except OSError as e:
+        raise file_error(path, e) from e
