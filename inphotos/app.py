@@ -87,7 +87,8 @@ def main(argv: Options | Sequence[str] | None = None) -> int:
         settings.device = args.device
     window = open_window(paths, settings)
     window.show()  # first: the library opens (and the model loads) in the background
-    window.session.open_failed.connect(lambda _: app.exit(1))  # after the window said why
+    # After the window said why (and offered a repair, if that can help): quit if it closed.
+    window.session.open_failed.connect(lambda _: None if window.isVisible() else app.exit(1))
     # A bad --model opens the saved model's library browse-only, as a bad choice in Settings.
     window.session.open(settings.model, fallback=saved_model)
     server = InstanceServer(doorbell, window)
@@ -161,12 +162,26 @@ def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-unty
     return open_library
 
 
+def library_repairer(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]
+    """Rebuilds a damaged index from the photos, keeping its folders (on a worker thread)."""
+    from inphotos.core.library import Library
+
+    def repair(model: str) -> Library:
+        return Library.repair(
+            paths, model, device=settings.device, precision=settings.precision,
+            batch_size=settings.batch_size, workers=settings.decode_workers,
+        )
+
+    return repair
+
+
 def open_window(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]
     """The main window over a session whose library is not open yet (`session.open` does it)."""
     from inphotos.ui.main_window import MainWindow
     from inphotos.workers.session import LibrarySession
 
-    return MainWindow(paths, settings, LibrarySession(library_opener(paths, settings)))
+    session = LibrarySession(library_opener(paths, settings), library_repairer(paths, settings))
+    return MainWindow(paths, settings, session)
 
 
 def install_crash_handler(log_file: object) -> None:

@@ -39,7 +39,7 @@ from PyQt6.QtWidgets import (
 
 from inphotos import APP_NAME
 from inphotos.config import Settings
-from inphotos.errors import InPhotosError, LibraryInUseError
+from inphotos.errors import Advice, InPhotosError, LibraryInUseError
 from inphotos.paths import AppPaths
 from inphotos.ui import desktop, drop, photo_actions, window_state
 from inphotos.ui.dialogs import SettingsDialog, show_about
@@ -208,6 +208,16 @@ class MainWindow(QMainWindow):
     def _on_open_failed(self, error: InPhotosError) -> None:
         if isinstance(error, LibraryInUseError):
             QMessageBox.information(self, APP_NAME, explain(error))
+        elif error.advice is Advice.REPAIR and self.session.can_repair:
+            answer = QMessageBox.question(
+                self, APP_NAME, f"{error}\n\nRepair the index now? It is rebuilt from your photos; "
+                "your photos and your library's folders are kept, and the damaged index is set "
+                "aside, not deleted.",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.message.post("Repairing the index: your photos are indexed again…", "library")
+                self.session.repair()
+                return
         else:
             QMessageBox.critical(self, APP_NAME, f"Cannot open the photo library:\n{explain(error)}")
         self.close()

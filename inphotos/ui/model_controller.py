@@ -27,6 +27,7 @@ ADVICE_TEXT = {
     Advice.FREE_SPACE: "Free some disk space, then rescan (F5).",
     Advice.UPDATE_APP: "Update InPhotos to open it.",
     Advice.CLOSE_OTHER: "Close the other InPhotos window first.",
+    Advice.REPAIR: "InPhotos can rebuild the index from your photos; your photos and folders are kept.",
 }
 
 

@@ -41,9 +41,13 @@ class LibrarySession(QObject):
     folders_changed = pyqtSignal(str)  # a folder was added or removed: what to tell the user
     folder_refused = pyqtSignal(str)  # adding or removing a folder was refused: why
 
-    def __init__(self, opener: Opener, parent: QObject | None = None) -> None:
+    def __init__(self, opener: Opener, repairer: Opener | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._opener = opener
+        self._repairer = repairer
+        #: The model whose library was last asked for (what a repair rebuilds).
+        self.requested_model = ""
         self.library: Library | None = None
         self.index = IndexService(None, self)
         self.queries = QueryService(None, parent=self)
@@ -80,6 +84,7 @@ class LibrarySession(QObject):
         model chosen in Settings leads to as well: the library stays, searching waits.
         """
         opener = self._opener
+        self.requested_model = model
 
         def open_library() -> Library:
             try:
@@ -94,6 +99,17 @@ class LibrarySession(QObject):
                 return library
 
         self._open_runner.submit("open", 0, open_library)
+
+    @property
+    def can_repair(self) -> bool:
+        return self._repairer is not None and bool(self.requested_model)
+
+    def repair(self) -> None:
+        """Set the damaged index of the requested model aside and rebuild it from the photos
+        (its folders are kept); `opened` follows, and indexing starts as at any opening."""
+        assert self._repairer is not None, "this session cannot repair"
+        repairer, model = self._repairer, self.requested_model
+        self._open_runner.submit("repair", 0, lambda: repairer(model))
 
     def open_library(self, model: str) -> Library:
         """Open another model's library (on a worker thread, e.g. for a model switch)."""

@@ -106,3 +106,35 @@ def test_removing_every_folder_is_not_taken_for_damage(home, tiny_model, counter
         lib.remove_folder(photos)
     with _open(home, tiny_model, counter) as lib:
         assert lib.store.count() == 0
+
+
+def test_the_app_offers_repair_and_rebuilds_the_library(qtbot, home, tiny_model, counter, photos,
+                                                       indexed, monkeypatch) -> None:
+    from inphotos.config import Settings
+    from inphotos.ui import main_window
+    from inphotos.ui.main_window import MainWindow
+    from inphotos.workers.session import LibrarySession
+
+    (indexed / DATA_FILE).unlink()  # the database file is gone; the folder list is not
+    asked: list[str] = []
+
+    def answer_yes(_parent, _title, text):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return main_window.QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(main_window.QMessageBox, "question", answer_yes)
+    session = LibrarySession(lambda spec: _open(home, spec, counter),
+                             lambda spec: Library.repair(home, spec, embedder_factory=lambda: counter,
+                                                         workers=1))
+    win = MainWindow(home, Settings(model=tiny_model, precision="fp32"), session)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(session.index.finished, timeout=60_000) as done:
+        session.open(tiny_model)
+    assert len(asked) == 1
+    assert "Repair the index now?" in asked[0]
+    assert win.isVisible()
+    assert done.args[0].added == 12
+    assert [f.path for f in session.folders()] == [str(photos)]
+    assert list(indexed.parent.glob(f"{indexed.name}.damaged-*")), "the damaged index is set aside"
+    win.close()
