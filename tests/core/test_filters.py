@@ -168,5 +168,6 @@ def test_rows_from_before_the_new_fields_are_derived_then_filled(tmp_path) -> No
         assert s.count_matching(Filters(orientation="portrait")) == 1
         assert s.ids_newest_first()[0] == old.id  # its file time is newer than the EXIF date
         dated = s.photo_by_path("/p/dated.jpg")
-        assert dated is not None and dated.taken_source == "exif"
+        assert dated is not None
+        assert dated.taken_source == "exif"
         assert s.fill_derived() == 0
