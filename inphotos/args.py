@@ -175,4 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: Sequence[str] | None = None) -> Options:
     """Parse `argv` (default: this process's arguments); exits with a usage message when wrong."""
     args = sys.argv[1:] if argv is None else list(argv)
-    return build_parser().parse_args(args, namespace=Options())
+    parser = build_parser()
+    options, extras = parser.parse_known_args(args, namespace=Options())
+    # A query's negative terms look like options to argparse: `search beach -people`. One
+    # dash and not an option of the command: a word of the query (`--typo` stays an error).
+    terms = [e for e in extras if e.startswith("-") and not e.startswith("--") and len(e) > 1]
+    if extras and (len(terms) != len(extras) or options.command not in ("search", "albums")):
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if terms and options.command == "search":
+        options.text = [*options.text, *terms]
+    elif terms:
+        options.query = " ".join([options.query, *terms]).strip()
+    return options
