@@ -30,8 +30,9 @@ OVERSAMPLE = 4
 #: Up to this many photos the graph is searched exhaustively (exact, a few ms); above it,
 #: 200+ candidates give recall@10 of 0.98-0.99 (docs/benchmarks.md).
 EXHAUSTIVE_LIMIT = 3000
-#: A filter keeping at most this many photos is searched exactly over their vectors.
-EXACT_FILTERED_LIMIT = 5000
+#: A filter keeping at most this many photos is searched exactly over their vectors (reading
+#: a vector costs ~35 us in objectbox-python, so this stays small; above it, the graph).
+EXACT_FILTERED_LIMIT = 1000
 #: How many ranked photos a cut-off search counts at most; beyond, counts show as "N+".
 MAX_POOL = 20_000
 ANY = Filters()
@@ -158,8 +159,6 @@ def search(
         floor = max(floor if floor is not None else -2.0, scale.weak)
     want = offset + k
     pool = max(MIN_CANDIDATES, want * OVERSAMPLE) + len(exclude)
-    if floor is not None or sort == "date":
-        pool = max(pool, 1000)
     while True:
         pairs = ranked(store, vector, pool, filters, folders, matching)
         exhausted = len(pairs) < pool
