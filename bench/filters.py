@@ -135,6 +135,14 @@ def bench_filters(n: int, results: dict[str, Any], queries: int = 40) -> None:
         store.get_photos(first[:200])
         ms.append((time.perf_counter() - t0) * 1000)
     results[f"browse_ids_and_first_page_ms_{key}"] = round(pct(ms, 50), 1)
+    ms = []
+    for back in range(10):  # the newest page, then pages 2, 4, ... 18 years back
+        before = (int(T0 + (20 - 2 * back) * YEAR_MS), 0) if back else None
+        t0 = time.perf_counter()
+        store.newest_page(200, before)
+        ms.append((time.perf_counter() - t0) * 1000)
+    results[f"timeline_page_ms_p50_{key}"] = round(pct(ms, 50), 1)
+    results[f"timeline_page_ms_p95_{key}"] = round(pct(ms, 95), 1)
     log.info("filters %s: %s", key, {k: v for k, v in results.items() if k.endswith(key)})
     store.close()
 
@@ -149,6 +157,9 @@ def main() -> int:
     results = json.loads(out.read_text()) if out.exists() else {}
     bench_filters(args.n, results)
     out.write_text(json.dumps(results, indent=2) + "\n")
+    from bench.report import write_markdown
+
+    write_markdown(results, ROOT / "docs" / "benchmarks.md")
     return 0
 
 

@@ -353,6 +353,15 @@ class Library:
         """Run smart album `name` again: photos indexed since it was saved show up too."""
         return self.search(self.albums.get(name), k, offset)
 
+    def browse_page(
+        self, limit: int = 200, after: PhotoRecord | None = None, filters: Filters | None = None
+    ) -> list[PhotoRecord]:
+        """The timeline, a page at a time: up to `limit` photos of online folders (passing
+        `filters`), newest first, following `after` (the last photo of the previous page).
+        Reads only about a page's worth of rows, however big the library."""
+        before = (after.taken_ms, after.id) if after is not None else None
+        return self.store.newest_page(limit, before, filters, self._online_folders())
+
     def browse(self, filters: Filters | None = None, k: int = 50, offset: int = 0) -> SearchResult:
         """A page of the (filtered) library, newest first, as a result with its count."""
         ids = self.browse_ids(filters)

@@ -21,18 +21,19 @@ import numpy as np
 
 from inphotos.core.relevance import QueryScale
 from inphotos.db.store import PhotoStore
-from inphotos.records import Filters, Hit, SearchResult
+from inphotos.records import Filters, Hit, PhotoRecord, SearchResult
 
 log = logging.getLogger(__name__)
 
 MIN_CANDIDATES = 200
 OVERSAMPLE = 4
+FILTER_OVERSAMPLE = 8
 #: Up to this many photos the graph is searched exhaustively (exact, a few ms); above it,
 #: 200+ candidates give recall@10 of 0.98-0.99 (docs/benchmarks.md).
 EXHAUSTIVE_LIMIT = 3000
 #: A filter keeping at most this many photos is searched exactly over their vectors (reading
 #: a vector costs ~35 us in objectbox-python, so this stays small; above it, the graph).
-EXACT_FILTERED_LIMIT = 1000
+EXACT_FILTERED_LIMIT = 3000
 #: How many ranked photos a cut-off search counts at most; beyond, counts show as "N+".
 MAX_POOL = 20_000
 ANY = Filters()
@@ -111,9 +112,12 @@ def ranked(
         scores = store.embeddings(ids) @ np.asarray(vector, np.float32).reshape(-1)
         top = np.argsort(-scores, kind="stable")[:count]
         return [(ids[i], float(scores[i])) for i in top]
-    # The graph's candidates are drawn from the whole library; about total/matching of them
-    # to find one that passes, with room for chance.
-    candidates = max(MIN_CANDIDATES, math.ceil(count * OVERSAMPLE * total / matching))
+    # The graph's candidates are drawn from the whole library: about total/matching of them
+    # hold one photo that passes the filter; 8x that keeps recall@10 near 0.98 at 5 %.
+    if narrowed:
+        candidates = max(MIN_CANDIDATES, math.ceil(count * FILTER_OVERSAMPLE * total / matching))
+    else:
+        candidates = max(MIN_CANDIDATES, count * OVERSAMPLE)
     if total <= EXHAUSTIVE_LIMIT:
         candidates = total
     while True:
@@ -158,7 +162,10 @@ def search(
     if scale is not None and not include_weaker:
         floor = max(floor if floor is not None else -2.0, scale.weak)
     want = offset + k
-    pool = max(MIN_CANDIDATES, want * OVERSAMPLE) + len(exclude)
+    # ranked() oversamples the graph's candidates itself; a cut-off usually ends within 4 pages
+    # (filtered, each page costs 1/fraction more candidates: start with one).
+    deeper = floor is not None and not narrowed
+    pool = max(want * (4 if deeper else 1), 10) + len(exclude)
     while True:
         pairs = ranked(store, vector, pool, filters, folders, matching)
         exhausted = len(pairs) < pool
@@ -183,13 +190,15 @@ def search(
         matched = len(matches)
         weaker = sum(1 for _, s in pairs if scale.weak <= s < scale.cutoff)
         listed = pairs if include_weaker else matches
-    if sort == "date":
+    if sort == "date":  # the listed photos' records, sorted here: the database would sort all
         score_of = dict(listed)
-        order = store.order_newest_first(list(score_of))
-        page = [(i, score_of[i]) for i in order[offset:want]]
+        everyone = [r for r in store.get_photos(list(score_of)) if r is not None]
+        everyone.sort(key=lambda r: (r.taken_ms, r.id), reverse=True)
+        page = [(r.id, score_of[r.id]) for r in everyone[offset:want]]
+        records: list[PhotoRecord | None] = list(everyone[offset:want])
     else:
         page = listed[offset:want]
-    records = store.get_photos([i for i, _ in page])
+        records = store.get_photos([i for i, _ in page])
     hits = [
         Hit(r, s, scale.strength(s) if scale else -1.0, scale is None or s >= scale.cutoff)
         for r, (_, s) in zip(records, page, strict=True) if r is not None

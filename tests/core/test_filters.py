@@ -171,3 +171,17 @@ def test_rows_from_before_the_new_fields_are_derived_then_filled(tmp_path) -> No
         assert dated is not None
         assert dated.taken_source == "exif"
         assert s.fill_derived() == 0
+
+
+def test_the_timeline_by_pages_equals_the_whole_newest_first_list(store: PhotoStore) -> None:
+    for f in (Filters(), Filters(folder="/lib/a"), Filters(orientation="square")):
+        expected = store.ids_matching(f, newest_first=True)
+        got: list[int] = []
+        before = None
+        while True:
+            page = store.newest_page(97, before, f)
+            if not page:
+                break
+            got += [r.id for r in page]
+            before = (page[-1].taken_ms, page[-1].id)
+        assert got == expected, f
