@@ -4,7 +4,7 @@ Owns every read and write of photos, folders and skipped files; callers see plai
 never ObjectBox objects. Its helpers live beside it: the record file (meta.py), the mapping of
 failures to user errors (failures.py) and the ObjectBox workarounds (obx.py).
 
-Longer than most modules (~470 lines) on purpose: it is one class, the whole database API,
+Longer than most modules (~630 lines) on purpose: it is one class, the whole database API,
 and every method is a short query or write; splitting it by entity would scatter the one
 in-use/close protocol that each of them must follow.
 """
@@ -389,21 +389,6 @@ class PhotoStore:
         if newest_first:
             qb.order_desc(self.schema.photo.taken_ms)
             qb.order_desc(self.schema.photo.id)
-        q = qb.build()
-        try:
-            return [int(i) for i in q.find_ids()]
-        finally:
-            q.close()
-
-    @_in_use
-    def order_newest_first(self, ids: Sequence[int]) -> list[int]:
-        """`ids` (photos that exist) ordered by date taken, newest first, in the database."""
-        if not ids:
-            return []
-        p = self.schema.photo
-        qb = self._photos.query(p.id.one_of(list(ids)))
-        qb.order_desc(p.taken_ms)
-        qb.order_desc(p.id)
         q = qb.build()
         try:
             return [int(i) for i in q.find_ids()]

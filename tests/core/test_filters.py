@@ -185,3 +185,17 @@ def test_the_timeline_by_pages_equals_the_whole_newest_first_list(store: PhotoSt
             got += [r.id for r in page]
             before = (page[-1].taken_ms, page[-1].id)
         assert got == expected, f
+
+
+def test_timeline_pages_split_photos_of_the_same_moment_without_gaps(tmp_path) -> None:
+    with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+        s.write(WriteBatch(photos=[
+            PhotoRecord(f"/p/{i}.jpg", "/p", 1, 1, width=1, height=1, taken_ms=T0 + (i // 3),
+                        embedding=_queries(1, i)[0]) for i in range(7)
+        ]))
+        got, before = [], None
+        while page := s.newest_page(2, before):
+            got += [r.id for r in page]
+            before = (page[-1].taken_ms, page[-1].id)
+        assert got == s.ids_newest_first()
+        assert len(got) == 7
