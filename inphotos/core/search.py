@@ -96,19 +96,23 @@ def ranked(
     filters: Filters = ANY,
     folders: Sequence[str] | None = None,
     matching: int | None = None,
+    matching_ids: list[int] | None = None,
 ) -> list[tuple[int, float]]:
     """The `count` photos nearest to `vector` among those passing `filters` (and of `folders`
-    only, when given): (id, cosine similarity), best first. `matching`: how many pass, if known.
+    only, when given): (id, cosine similarity), best first. `matching`: how many pass, and
+    `matching_ids`: which, if known (a small filtered set is then searched without a query).
     """
     total = store.count()
     narrowed = bool(filters) or folders is not None
+    if matching_ids is not None:
+        matching = len(matching_ids)
     if matching is None:
         matching = store.count_matching(filters, folders) if narrowed else total
     if count <= 0 or matching == 0:
         return []
     count = min(count, matching)
     if narrowed and matching <= EXACT_FILTERED_LIMIT:
-        ids = store.ids_matching(filters, folders)
+        ids = matching_ids if matching_ids is not None else store.ids_matching(filters, folders)
         scores = store.embeddings(ids) @ np.asarray(vector, np.float32).reshape(-1)
         top = np.argsort(-scores, kind="stable")[:count]
         return [(ids[i], float(scores[i])) for i in top]
@@ -156,7 +160,12 @@ def search(
     """
     exclude = set(exclude_ids)
     narrowed = bool(filters) or folders is not None
+    # A filter is evaluated once: its ids when few (one scan, reused), else its count.
+    matching_ids = None
     matching = store.count_matching(filters, folders) if narrowed else store.count()
+    if narrowed and matching <= EXACT_FILTERED_LIMIT:
+        matching_ids = store.ids_matching(filters, folders)
+        matching = len(matching_ids)
     # The lowest score that is listed or counted; below it the ranking can stop.
     floor = min_score
     if scale is not None and not include_weaker:
@@ -167,7 +176,7 @@ def search(
     deeper = floor is not None and not narrowed
     pool = max(want * (4 if deeper else 1), 10) + len(exclude)
     while True:
-        pairs = ranked(store, vector, pool, filters, folders, matching)
+        pairs = ranked(store, vector, pool, filters, folders, matching, matching_ids)
         exhausted = len(pairs) < pool
         pairs = [(i, s) for i, s in pairs if i not in exclude]
         if min_score is not None:
