@@ -315,7 +315,7 @@ def main() -> int:
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--photos", type=int, default=500)
     p.add_argument("--runs", type=int, default=3, help="end-to-end indexing runs (median)")
-    p.add_argument("--only", default="", help="comma list: model,index,scale,rescan,startup")
+    p.add_argument("--only", default="", help="comma list: model,index,scale,filters,rescan,startup")
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     os.environ["INPHOTOS_HOME"] = str(DATA / "home")
@@ -343,6 +343,11 @@ def main() -> int:
         emb = ClipEmbedder(spec, cache_dir=_compile_cache())
         for n in [int(s) for s in args.sizes.split(",") if s]:
             bench_scale(spec, n, results, emb)
+    if want("filters"):  # filtered, cut-off and date-ordered search (bench/filters.py)
+        from bench.filters import bench_filters
+
+        for n in [int(s) for s in args.sizes.split(",") if s]:
+            bench_filters(n, results)
     if want("rescan"):
         bench_rescan(spec, results)
     if want("startup"):

@@ -8,13 +8,20 @@ and no entry point scans argv strings.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from inphotos import __version__
 
-COMMANDS = ("index", "search", "similar", "folders", "stats", "check", "repair")
+#: As inphotos.records has them (a test checks); not imported from there, which would load
+#: numpy before the app's window can open.
+ORIENTATIONS = ("landscape", "portrait", "square")
+FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff")
+
+COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair")
 
 
 class Options(argparse.Namespace):
@@ -64,11 +71,63 @@ def _model_name(text: str) -> str:
     return text
 
 
+def cosine(text: str) -> float:
+    """A --min-score: a cosine similarity, from -1 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if math.isnan(value) or not -1.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a cosine similarity is between -1 and 1 (got {text})")
+    return value
+
+
+def date_ms(text: str) -> int:
+    """A date as YYYY, YYYY-MM or YYYY-MM-DD: its start, in ms (photo dates are local time
+    stored as UTC, so this compares as the camera's clock reads)."""
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return int(datetime.strptime(text, fmt).replace(tzinfo=UTC).timestamp() * 1000)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
+
+
+def file_types(text: str) -> tuple[str, ...]:
+    """A comma-separated list of file types (jpg,heic); "jpeg" means jpg, "tif" tiff."""
+    from inphotos.records import FILE_TYPES
+
+    aliases = {e: t for t, exts in FILE_TYPES.items() for e in exts}
+    out = []
+    for part in text.lower().replace(".", "").split(","):
+        if part.strip():
+            if part.strip() not in aliases:
+                raise argparse.ArgumentTypeError(
+                    f"unknown file type {part.strip()!r} (one of {', '.join(FILE_TYPE_NAMES)})")
+            out.append(aliases[part.strip()])
+    return tuple(dict.fromkeys(out))
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--after", type=date_ms, metavar="DATE",
+                   help="taken on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+    p.add_argument("--before", type=date_ms, metavar="DATE", help="taken before DATE")
+    p.add_argument("--folder", metavar="PATH", help="only photos in this folder (and inside it)")
+    p.add_argument("--type", type=file_types, dest="types", metavar="TYPES", default=(),
+                   help=f"only these file types, comma-separated ({','.join(FILE_TYPE_NAMES)})")
+    p.add_argument("--orientation", choices=ORIENTATIONS)
+    p.add_argument("--sort", choices=["relevance", "date"], default=None,
+                   help="best matches first (default), or the matches newest first")
+    p.add_argument("--all", action="store_true", dest="show_all",
+                   help="everything ranked, the weaker matches too")
+    p.add_argument("--min-score", type=cosine, default=None, metavar="S",
+                   help="only results with cosine similarity >= S (-1 to 1)")
+
+
 def _query_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=20, metavar="N", help="how many results (default 20)")
     p.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N results")
-    p.add_argument("--min-score", type=float, default=None, metavar="S",
-                   help="only results with cosine similarity >= S")
+    _filter_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -98,6 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("similar", parents=[common], help="find photos similar to an image file")
     p.add_argument("file", help="an image: a library photo or any file")
+    p.add_argument("--text", default="", metavar="WORDS", help='refine with words, e.g. "at night"')
+    _query_options(p)
+
+    p = sub.add_parser("albums", parents=[common], help="smart albums: saved searches",
+                       description="With no action, lists the albums. An album runs its search "
+                                   "again each time, so new photos show up.")
+    p.add_argument("action", nargs="?", choices=["list", "add", "show", "rename", "remove"],
+                   default="list")
+    p.add_argument("name", nargs="?", help="the album")
+    p.add_argument("query", nargs="?", default="",
+                   help="add: the search (quote it); rename: the new name")
     _query_options(p)
 
     p = sub.add_parser("folders", parents=[common], help="list, add or remove library folders")
@@ -118,4 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: Sequence[str] | None = None) -> Options:
     """Parse `argv` (default: this process's arguments); exits with a usage message when wrong."""
     args = sys.argv[1:] if argv is None else list(argv)
-    return build_parser().parse_args(args, namespace=Options())
+    parser = build_parser()
+    options, extras = parser.parse_known_args(args, namespace=Options())
+    # A query's negative terms look like options to argparse: `search beach -people`. One
+    # dash and not an option of the command: a word of the query (`--typo` stays an error).
+    terms = [e for e in extras if e.startswith("-") and not e.startswith("--") and len(e) > 1]
+    if extras and (len(terms) != len(extras) or options.command not in ("search", "albums")):
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if terms and options.command == "search":
+        options.text = [*options.text, *terms]
+    elif terms:
+        options.query = " ".join([options.query, *terms]).strip()
+    return options

@@ -27,6 +27,19 @@ class PhotoRecord:
     id: int = 0
     #: The inode change time when indexed (0: unknown, an older index or no such clock).
     ctime_ns: int = 0
+    #: Where `taken_ms` comes from: "exif" (the camera's date taken) or "file" (no EXIF date:
+    #: the file's modification time, so the photo still sorts where a person expects).
+    taken_source: str = "exif"
+
+    @property
+    def orientation(self) -> str:
+        """"landscape", "portrait", "square", or "" when the size is unknown."""
+        return orientation_of(self.width, self.height)
+
+    @property
+    def extension(self) -> str:
+        """The file type as a lower-case extension without the dot ("jpg", "heic")."""
+        return extension_of(self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +73,149 @@ class FolderInfo:
 
 @dataclass(frozen=True)
 class Hit:
-    """A photo and its cosine similarity to the query (higher is better, at most 1)."""
+    """A photo and its cosine similarity to the query (higher is better, at most 1).
+
+    `strength` is the readable form (0-1) against the query's calibration: 0.5 at the
+    relevance cut-off, 1.0 twice as far above the photo's background (see core/relevance.py);
+    -1 when no calibration was made (a plain ranked list).
+    """
 
     photo: PhotoRecord
     score: float
+    strength: float = -1.0
+    match: bool = True
+
+
+ORIENTATIONS = ("landscape", "portrait", "square")
+SORTS = ("relevance", "date")
+#: File types a filter may name, with the extensions each covers.
+FILE_TYPES: dict[str, tuple[str, ...]] = {
+    "jpg": ("jpg", "jpeg", "jpe"), "png": ("png",), "heic": ("heic", "heif"),
+    "webp": ("webp",), "gif": ("gif",), "bmp": ("bmp",), "tiff": ("tif", "tiff"),
+}
+
+
+def orientation_of(width: int, height: int) -> str:
+    if width <= 0 or height <= 0:
+        return ""
+    if width == height:
+        return "square"
+    return "landscape" if width > height else "portrait"
+
+
+def extension_of(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search or browse is narrowed to; every field left empty means "any".
+
+    Dates are ms since the epoch (local time as UTC, as EXIF dates are stored): `after_ms`
+    inclusive, `before_ms` exclusive. `folder` is a library folder or any folder inside one.
+    `types` are keys of FILE_TYPES ("jpg" covers .jpeg too).
+    """
+
+    after_ms: int | None = None
+    before_ms: int | None = None
+    folder: str = ""
+    types: tuple[str, ...] = ()
+    orientation: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.after_ms is not None or self.before_ms is not None or self.folder
+                    or self.types or self.orientation)
+
+    def extensions(self) -> tuple[str, ...]:
+        return tuple(e for t in self.types for e in FILE_TYPES.get(t, (t,)))
+
+    def accepts(self, photo: PhotoRecord) -> bool:
+        """The same rule the database applies, for one record (tests, brute force)."""
+        if self.after_ms is not None and photo.taken_ms < self.after_ms:
+            return False
+        if self.before_ms is not None and photo.taken_ms >= self.before_ms:
+            return False
+        if self.folder and not photo.path.startswith(self.folder.rstrip("/") + "/"):
+            return False
+        if self.types and photo.extension not in self.extensions():
+            return False
+        return not self.orientation or photo.orientation == self.orientation
+
+    def to_json(self) -> dict[str, object]:
+        return {"after_ms": self.after_ms, "before_ms": self.before_ms, "folder": self.folder,
+                "types": list(self.types), "orientation": self.orientation}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Filters:
+        def opt_int(v: object) -> int | None:
+            return int(v) if isinstance(v, int | float) else None
+
+        types = data.get("types") or []
+        return cls(opt_int(data.get("after_ms")), opt_int(data.get("before_ms")),
+                   str(data.get("folder") or ""),
+                   tuple(str(t) for t in types) if isinstance(types, list) else (),
+                   str(data.get("orientation") or ""))
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search as a person phrases it; what a smart album saves.
+
+    `text` uses the query language of core/query.py (words, "phrases", -negatives). With
+    `photo_ids` or `image_path` it is "find similar", and `text` (if any) refines it. With
+    neither and no text, it lists the filtered library by date.
+    """
+
+    text: str = ""
+    photo_ids: tuple[int, ...] = ()
+    image_path: str = ""
+    filters: Filters = field(default_factory=Filters)
+    sort: str = "relevance"  # or "date"
+    include_weaker: bool = False  # everything ranked, not only what passes the cut-off
+    min_score: float | None = None  # raw cosine
+
+    def to_json(self) -> dict[str, object]:
+        """The saved form of a text search (a smart album); photo ids are not saved."""
+        return {"text": self.text, "filters": self.filters.to_json(), "sort": self.sort,
+                "include_weaker": self.include_weaker, "min_score": self.min_score}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> SearchRequest:
+        filters = data.get("filters")
+        min_score = data.get("min_score")
+        return cls(
+            text=str(data.get("text") or ""),
+            filters=Filters.from_json(filters) if isinstance(filters, dict) else Filters(),
+            sort="date" if data.get("sort") == "date" else "relevance",
+            include_weaker=bool(data.get("include_weaker")),
+            min_score=float(min_score) if isinstance(min_score, int | float) else None,
+        )
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of a search, and how the whole result stands.
+
+    `matched` photos stand out above the cut-off; `weaker` ones score below it but still
+    closer than the photo's background (shown only when asked for: `include_weaker`).
+    `more` is True when the counts are lower bounds (the search stopped counting).
+    `cutoff` is the raw cosine where matches end (None for a plain ranked list).
+    """
+
+    hits: list[Hit]
+    matched: int
+    weaker: int
+    cutoff: float | None = None
+    more: bool = False
+    total: int = 0  # photos the search looked at (after filters)
+
+    def summary(self) -> str:
+        plus = "+" if self.more else ""
+        text = f"{self.matched}{plus} match" + ("" if self.matched == 1 and not plus else "es")
+        if self.weaker:
+            text += f" · {self.weaker}{plus} weaker"
+        return text
 
 
 @dataclass

@@ -9,7 +9,7 @@ import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pytest
@@ -182,3 +182,96 @@ def save_as_safetensors(folder: Path) -> Path:
     save_file({k: v.contiguous() for k, v in state.items()}, str(out))
     weights.unlink()
     return out
+
+
+class ColourEmbedder:
+    """A deterministic embedder with known semantics and CLIP's shape, for tests that need
+    real rankings.
+
+    Like CLIP's, its vectors share one strong direction (any two photos score high, in a
+    narrow band) and differ by a little meaning plus a little noise. A photo's meaning is the
+    colour of its left and its right half, each one of COLOURS or "grey"; its noise comes
+    from its pixels (the same photo, the same vector). A text's meaning is its colour words
+    ("purple" is magenta); its other words add noise of their own, so a caption without
+    colour words ("a photo") means no colour.
+    """
+
+    COLOURS: ClassVar[dict[str, tuple[float, float, float]]] = {
+        "red": (1, 0, 0), "green": (0, 1, 0), "blue": (0, 0, 1), "yellow": (1, 1, 0),
+        "cyan": (0, 1, 1), "magenta": (1, 0, 1),
+    }
+    WORDS: ClassVar[dict[str, str]] = {"purple": "magenta", "grey": "grey", "gray": "grey"}
+    NAMES: ClassVar[list[str]] = [*COLOURS, "grey"]
+    dims = 16
+    name = "colour-test-embedder"
+    MEANING = 0.5
+    NOISE = 0.04
+
+    def __init__(self) -> None:
+        self.pixel_spec = PixelSpec()
+
+    def _vector(self, meaning: np.ndarray, noise_seed: int) -> np.ndarray:
+        v = np.zeros(self.dims, np.float32)
+        v[: len(self.NAMES)] = self.MEANING * meaning
+        v[len(self.NAMES)] = 1.0
+        rest = self.dims - len(self.NAMES) - 1
+        v[-rest:] = self.NOISE * np.random.default_rng(noise_seed).normal(size=rest)
+        return v / np.linalg.norm(v)
+
+    def colour_name(self, rgb: np.ndarray) -> str:
+        """The named colour nearest to `rgb` (0..1), or "grey" for a dull one."""
+        if rgb.max() - rgb.min() < 0.25:
+            return "grey"
+        c = rgb - rgb.mean()
+        best = max(self.COLOURS, key=lambda n: float(
+            c @ (np.asarray(self.COLOURS[n]) - np.mean(self.COLOURS[n]))
+            / np.linalg.norm(np.asarray(self.COLOURS[n]) - np.mean(self.COLOURS[n]))))
+        return best
+
+    def encode_pixels(self, batch: np.ndarray) -> np.ndarray:
+        std = np.asarray(self.pixel_spec.std, np.float32)[:, None, None]
+        mean = np.asarray(self.pixel_spec.mean, np.float32)[:, None, None]
+        out = []
+        for row in batch:
+            rgb = row * std + mean
+            half = rgb.shape[2] // 2
+            meaning = np.zeros(len(self.NAMES), np.float32)
+            for part in (rgb[:, :, :half], rgb[:, :, half:]):
+                meaning[self.NAMES.index(self.colour_name(part.mean(axis=(1, 2))))] += 0.5
+            out.append(self._vector(meaning, int(hashlib.sha1(row.tobytes()).hexdigest()[:8], 16)))
+        return np.stack(out)
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            words = [self.WORDS.get(w, w) for w in text.lower().split()]
+            meaning = np.asarray([float(words.count(n)) for n in self.NAMES], np.float32)
+            others = " ".join(w for w in words if w not in self.NAMES)
+            rows.append(self._vector(meaning, int(hashlib.sha1(others.encode()).hexdigest()[:8], 16)))
+        return np.stack(rows)
+
+
+def make_colour_photo(path: Path, rgb: tuple[int, int, int], size: tuple[int, int] = (96, 64),
+                      seed: int = 0, exif_date: str = "",
+                      right: tuple[int, int, int] | None = None) -> Path:
+    """A photo of one colour (or two: `right` for its right half) with a little noise
+    (`exif_date`: "YYYY:MM:DD HH:MM:SS")."""
+    rng = np.random.default_rng(seed)
+    base = np.zeros((size[1], size[0], 3), np.float32) + np.asarray(rgb, np.float32)
+    if right is not None:
+        base[:, size[0] // 2 :] = right
+    arr = np.clip(base + rng.normal(0, 8, (size[1], size[0], 3)), 0, 255)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.fromarray(arr.astype(np.uint8))
+    exif = Image.Exif()
+    if exif_date:
+        exif.get_ifd(0x8769)[36867] = exif_date
+    img.save(path, exif=exif) if exif_date else img.save(path)
+    return path
+
+
+def colour_model(folder: Path) -> str:
+    """A `local-dir:` spec naming ColourEmbedder's size (a config only: the factory loads it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "open_clip_config.json").write_text('{"model_cfg": {"embed_dim": 16}}')
+    return f"local-dir:{folder}"

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from inphotos.args import Options
-from inphotos.cli.output import IndexProgressBar, print_hits, print_json
+from inphotos.cli.output import IndexProgressBar, print_json, print_result
 from inphotos.config import Settings
 from inphotos.errors import UserError
 from inphotos.paths import use_home
+from inphotos.records import Filters, SearchRequest
 
 if TYPE_CHECKING:
     from inphotos.core.control import Control
@@ -150,13 +151,26 @@ def _require_photos(lib: Library) -> None:
                        "'inphotos index PATH'")
 
 
+def _filters(args: Options) -> Filters:
+    folder = os.path.abspath(os.path.expanduser(args.folder)) if args.folder else ""
+    return Filters(args.after, args.before, folder, tuple(args.types), args.orientation or "")
+
+
+def _request(args: Options, text: str = "", image_path: str = "") -> SearchRequest:
+    return SearchRequest(text=text, image_path=image_path, filters=_filters(args),
+                         sort=args.sort or "relevance", include_weaker=args.show_all,
+                         min_score=args.min_score)
+
+
 def cmd_search(args: Options) -> int:
     _check_query_options(args)
+    text = " ".join(args.text)
+    if not text.strip():
+        raise CliError("Type something to search for")
     with open_library(args) as lib:
         _require_photos(lib)
-        hits = lib.search_text(" ".join(args.text), k=args.k, offset=args.offset,
-                               min_score=args.min_score)
-        print_hits(hits, args.json)
+        result = lib.search(_request(args, text=text), k=args.k, offset=args.offset)
+        print_result(result, args.json, args.show_all)
     return 0
 
 
@@ -166,9 +180,95 @@ def cmd_similar(args: Options) -> int:
         raise CliError(f"File not found: {args.file}")
     with open_library(args) as lib:
         _require_photos(lib)
-        hits = lib.similar_to_file(args.file, k=args.k, offset=args.offset, min_score=args.min_score)
-        print_hits(hits, args.json)
+        request = _request(args, text=args.text, image_path=os.path.abspath(args.file))
+        print_result(lib.search(request, k=args.k, offset=args.offset), args.json, args.show_all)
     return 0
+
+
+def cmd_albums(args: Options) -> int:
+    """`albums [list]`, `albums add NAME QUERY [filters]`, `albums show NAME`, `rename`, `remove`."""
+    from inphotos.core.albums import Albums
+
+    albums = Albums(use_home(args.home).ensure().data)  # no model needed to list or edit
+    if args.action != "list" and not args.name:
+        raise CliError(f"albums {args.action} needs a NAME")
+    if args.action == "add":
+        request = _request(args, text=args.query)
+        if not request.text.strip() and not request.filters:
+            raise CliError('albums add needs a search: inphotos albums add NAME "WORDS" [filters]')
+        if request.text.strip():
+            from inphotos.core.query import parse_query
+
+            if not parse_query(request.text).positive:
+                raise CliError("Say what to look for, not only what to leave out")
+        albums.add(args.name, request)
+        print(f"Saved album {args.name!r}", file=sys.stderr)
+    elif args.action == "rename":
+        if not args.query:
+            raise CliError("albums rename needs the OLD and the NEW name")
+        albums.rename(args.name, args.query)
+        print(f"Renamed {args.name!r} to {args.query!r}", file=sys.stderr)
+    elif args.action == "remove":
+        albums.remove(args.name)
+        print(f"Removed album {args.name!r} (no photo was touched)", file=sys.stderr)
+    elif args.action == "show":
+        _check_query_options(args)
+        saved = albums.get(args.name)
+        request = SearchRequest(  # options given now win over the saved ones
+            text=saved.text, filters=_merge(saved.filters, _filters(args)),
+            sort=args.sort or saved.sort, include_weaker=args.show_all or saved.include_weaker,
+            min_score=args.min_score if args.min_score is not None else saved.min_score,
+        )
+        with open_library(args) as lib:
+            print_result(lib.search(request, k=args.k, offset=args.offset), args.json,
+                         request.include_weaker)
+        return 0
+    if args.action == "list" or args.json:
+        _list_albums(albums.all(), args.json)
+    return 0
+
+
+def _merge(saved: Filters, given: Filters) -> Filters:
+    return Filters(
+        given.after_ms if given.after_ms is not None else saved.after_ms,
+        given.before_ms if given.before_ms is not None else saved.before_ms,
+        given.folder or saved.folder, given.types or saved.types,
+        given.orientation or saved.orientation,
+    )
+
+
+def _list_albums(albums: dict[str, SearchRequest], as_json: bool) -> None:
+    if as_json:
+        print_json([{"name": name, **r.to_json()} for name, r in albums.items()])
+        return
+    if not albums:
+        print('No albums yet: inphotos albums add NAME "WORDS" [filters]', file=sys.stderr)
+    for name, r in albums.items():
+        print(f"{name}\t{r.text}{_describe(r)}")
+
+
+def _describe(r: SearchRequest) -> str:
+    from datetime import UTC, datetime
+
+    def day(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+
+    f, parts = r.filters, []
+    if f.after_ms is not None:
+        parts.append(f"from {day(f.after_ms)}")
+    if f.before_ms is not None:
+        parts.append(f"before {day(f.before_ms)}")
+    if f.folder:
+        parts.append(f"in {f.folder}")
+    if f.types:
+        parts.append(",".join(f.types))
+    if f.orientation:
+        parts.append(f.orientation)
+    if r.sort == "date":
+        parts.append("by date")
+    if r.include_weaker:
+        parts.append("all")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def cmd_folders(args: Options) -> int:
@@ -243,5 +343,6 @@ def cmd_repair(args: Options) -> int:
 
 HANDLERS: dict[str, Callable[[Options], int]] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar,
-    "folders": cmd_folders, "stats": cmd_stats, "check": cmd_check, "repair": cmd_repair,
+    "folders": cmd_folders, "stats": cmd_stats, "albums": cmd_albums, "check": cmd_check,
+    "repair": cmd_repair,
 }

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from inphotos.records import Hit, IndexProgress
+from inphotos.records import Hit, IndexProgress, SearchResult
 
 #: How often a bar may redraw: a terminal redraws in place; a pipe or log file gets a line each
 #: time, so it gets few enough lines to read.
@@ -46,6 +46,32 @@ def print_hits(hits: Sequence[Hit], as_json: bool) -> None:
         print("No matching photos.", file=sys.stderr)
     for h in hits:
         print(f"{h.score:.4f}  {h.photo.path}")
+
+
+def print_result(result: SearchResult, as_json: bool, show_all: bool) -> None:
+    """A search's hits on stdout (`strength  score  path`, or a JSON list); on stderr, how
+    many matched and how many weaker ones `--all` would show."""
+    if as_json:
+        print_json([
+            {"path": h.photo.path, "score": round(h.score, 6),
+             "strength": round(h.strength, 3) if h.strength >= 0 else None, "match": h.match,
+             "id": h.photo.id, "width": h.photo.width, "height": h.photo.height,
+             "taken_ms": h.photo.taken_ms, "taken_source": h.photo.taken_source}
+            for h in result.hits
+        ])
+    else:
+        for h in result.hits:
+            strength = f"{round(h.strength * 100)}%  " if h.strength >= 0 else ""
+            print(f"{strength}{h.score:.4f}  {h.photo.path}")
+    if not result.matched and not result.weaker:
+        summary = "No matching photos."
+    elif result.cutoff is None:
+        summary = f"{result.matched} photos"
+    else:
+        summary = result.summary()
+        if result.weaker and not show_all:
+            summary += " (--all shows them)"
+    print(summary, file=sys.stderr)
 
 
 class _Lines:

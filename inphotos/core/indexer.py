@@ -80,6 +80,7 @@ class Indexer:
             report.offline = list(plan.offline)
             report.skipped.extend(plan.scan_errors)
             self._apply_moves_and_removals(plan, report)
+            self.store.fill_derived()  # rows from before dates and orientations were kept
             if plan.to_embed:
                 self._embed_all(plan.to_embed, report, control, progress)
         except Cancelled:
@@ -171,7 +172,10 @@ class Indexer:
                 wb.photos.append(PhotoRecord(
                     path=d.work.entry.path, folder=d.work.folder, size=d.size,
                     mtime_ns=d.mtime_ns, ctime_ns=d.ctime_ns, fingerprint=d.fingerprint, width=d.width,
-                    height=d.height, taken_ms=d.taken_ms, embedding=vec, id=d.work.photo_id,
+                    height=d.height, embedding=vec, id=d.work.photo_id,
+                    # No EXIF date: the file's time, marked, so it sorts where a person expects.
+                    taken_ms=d.taken_ms or d.mtime_ns // 1_000_000,
+                    taken_source="exif" if d.taken_ms else "file",
                 ))
                 if d.work.skipped_id:
                     wb.remove_skipped_ids.append(d.work.skipped_id)

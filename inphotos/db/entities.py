@@ -32,6 +32,11 @@ HNSW_NEIGHBORS = 16
 HNSW_EF_CONSTRUCTION = 100
 
 
+#: Stored codes of PhotoRecord.taken_source and .orientation (0: a row from before they existed).
+TAKEN_SOURCES = {"exif": 1, "file": 2}
+ORIENTATION_CODES = {"landscape": 1, "portrait": 2, "square": 3}
+
+
 @dataclass(frozen=True)
 class Schema:
     """The entity classes and ObjectBox model for one embedding dimension."""
@@ -87,6 +92,10 @@ def schema_for(dims: int, database: str) -> Schema:
         )
         # Added in format 2 (0 in rows written before: "unknown", see core/plan.py).
         ctime_ns = Int64
+        # Added for search filters (ObjectBox adds them to an older database, whose rows read 0 until
+        # the next index run fills them in: PhotoStore.fill_derived).
+        taken_source = Int32  # TAKEN_SOURCES: 1 EXIF date, 2 file time; 0 not yet known
+        orientation = Int32(index=Index())  # ORIENTATION_CODES; 0 not yet known
 
     @Entity(model=name)
     class Folder:

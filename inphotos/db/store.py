@@ -4,7 +4,7 @@ Owns every read and write of photos, folders and skipped files; callers see plai
 never ObjectBox objects. Its helpers live beside it: the record file (meta.py), the mapping of
 failures to user errors (failures.py) and the ObjectBox workarounds (obx.py).
 
-Longer than most modules (~470 lines) on purpose: it is one class, the whole database API,
+Longer than most modules (~630 lines) on purpose: it is one class, the whole database API,
 and every method is a short query or write; splitting it by entity would scatter the one
 in-use/close protocol that each of them must follow.
 """
@@ -28,7 +28,7 @@ import numpy as np
 import objectbox
 from objectbox import Store
 
-from inphotos.db.entities import Schema, schema_for
+from inphotos.db.entities import ORIENTATION_CODES, TAKEN_SOURCES, Schema, schema_for
 from inphotos.db.failures import file_error, store_error
 from inphotos.db.lock import ProcessLock
 from inphotos.db.meta import (
@@ -43,7 +43,7 @@ from inphotos.db.meta import (
 from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
 from inphotos.fsutil import PRIVATE_FILE_MODE, atomic_write, private_dir
-from inphotos.records import FolderRecord, PhotoRecord, SkippedRecord
+from inphotos.records import Filters, FolderRecord, PhotoRecord, SkippedRecord, orientation_of
 
 __all__ = [
     "FORMAT_VERSION", "META_FILE", "DiskFullError", "PhotoStore", "StoreError", "WriteBatch",
@@ -64,6 +64,13 @@ CLOSE_WAIT_S = 1.0
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _any_of(conditions: list[Any]) -> Any:
+    out = conditions[0]
+    for c in conditions[1:]:
+        out = out | c
+    return out
 
 
 @dataclass
@@ -279,6 +286,10 @@ class PhotoStore:
     # ---------------------------------------------------------------- photos
 
     def _to_record(self, obj: Any, with_embedding: bool) -> PhotoRecord:
+        taken_ms, source = obj.taken_ms, obj.taken_source
+        if not source:  # a row from before the field: derived as the indexer now stores it
+            source = TAKEN_SOURCES["exif"] if taken_ms else TAKEN_SOURCES["file"]
+            taken_ms = taken_ms or obj.mtime_ns // 1_000_000
         return PhotoRecord(
             path=decode_path(obj.path),
             folder=decode_path(obj.folder),
@@ -288,10 +299,11 @@ class PhotoStore:
             fingerprint=obj.fingerprint,
             width=obj.width,
             height=obj.height,
-            taken_ms=obj.taken_ms,
+            taken_ms=taken_ms,
             indexed_ms=obj.indexed_ms,
             embedding=np.asarray(obj.embedding, dtype=np.float32) if with_embedding else None,
             id=obj.id,
+            taken_source="file" if source == TAKEN_SOURCES["file"] else "exif",
         )
 
     def _to_entity(self, r: PhotoRecord) -> Any:
@@ -310,6 +322,8 @@ class PhotoStore:
             taken_ms=r.taken_ms,
             indexed_ms=r.indexed_ms or _now_ms(),
             embedding=np.asarray(r.embedding, dtype=np.float32),
+            taken_source=TAKEN_SOURCES.get(r.taken_source, TAKEN_SOURCES["exif"]),
+            orientation=ORIENTATION_CODES.get(orientation_of(r.width, r.height), 0),
         )
 
     @_in_use
@@ -352,16 +366,154 @@ class PhotoStore:
         return ids, vecs
 
     @_in_use
-    def nearest(self, vector: np.ndarray, count: int) -> list[tuple[int, float]]:
-        """Approximate nearest neighbours: (id, cosine distance), closest first."""
+    def nearest(
+        self, vector: np.ndarray, count: int, filters: Filters | None = None,
+        folders: Iterable[str] | None = None,
+    ) -> list[tuple[int, float]]:
+        """Approximate nearest neighbours: (id, cosine distance), closest first.
+
+        With `filters` (or `folders`: photos of these library folders only), ObjectBox keeps
+        those of the `count` nearest that pass (it filters the graph's candidates, so a
+        selective filter returns fewer than `count`).
+        """
         if count <= 0 or self.count() == 0:
             return []
         vec = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
-        q = self._photos.query(self.schema.photo.embedding.nearest_neighbors(vec, count)).build()
+        condition = self.schema.photo.embedding.nearest_neighbors(vec, count)
+        extra = self._filter_condition(filters or Filters(), folders)
+        if extra is not None:
+            condition = condition & extra
+        q = self._photos.query(condition).build()
         try:
             return [(int(r[0]), float(r[1])) for r in q.find_ids_with_scores()]
         finally:
             q.close()
+
+    # ---------------------------------------------------------------- filters
+
+    def _filter_condition(self, filters: Filters, folders: Iterable[str] | None = None) -> Any:
+        """The ObjectBox condition for `filters` (and photos of `folders`), or None for "all".
+
+        A library folder is matched on the indexed `folder` property; a folder inside one by
+        its path prefix. Legacy rows (orientation 0) pass no orientation filter until the next
+        index run fills them in.
+        """
+        p = self.schema.photo
+        parts: list[Any] = []
+        if folders is not None:
+            wanted = sorted({encode_path(f) for f in folders})
+            parts.append(_any_of([p.folder.equals(f) for f in wanted]) if wanted else p.id.equals(-1))
+        if filters.after_ms is not None:
+            parts.append(p.taken_ms.greater_or_equal(filters.after_ms))
+        if filters.before_ms is not None:
+            parts.append(p.taken_ms.less_than(filters.before_ms))
+        if filters.folder:
+            folder = filters.folder.rstrip("/") or "/"
+            if self._is_library_folder(folder):
+                parts.append(p.folder.equals(encode_path(folder)))
+            else:
+                parts.append(p.path.starts_with(encode_path(folder.rstrip("/") + "/")))
+        if filters.types:
+            parts.append(_any_of([p.path.ends_with("." + e, case_sensitive=False)
+                                  for e in filters.extensions()]))
+        if filters.orientation:
+            parts.append(p.orientation.equals(ORIENTATION_CODES[filters.orientation]))
+        condition = None
+        for c in parts:
+            condition = c if condition is None else condition & c
+        return condition
+
+    def _is_library_folder(self, path: str) -> bool:
+        return self._folder_obj(path) is not None
+
+    @_in_use
+    def count_matching(self, filters: Filters, folders: Iterable[str] | None = None) -> int:
+        """How many photos pass `filters` (of `folders` only, when given)."""
+        condition = self._filter_condition(filters, folders)
+        if condition is None:
+            return self.count()
+        q = self._photos.query(condition).build()
+        try:
+            return int(q.count())
+        finally:
+            q.close()
+
+    @_in_use
+    def ids_matching(
+        self, filters: Filters, folders: Iterable[str] | None = None, newest_first: bool = False
+    ) -> list[int]:
+        """Ids of the photos that pass `filters`, by id or newest first by date taken."""
+        qb = self._photos.query(self._filter_condition(filters, folders))
+        if newest_first:
+            qb.order_desc(self.schema.photo.taken_ms)
+            qb.order_desc(self.schema.photo.id)
+        q = qb.build()
+        try:
+            return [int(i) for i in q.find_ids()]
+        finally:
+            q.close()
+
+    @_in_use
+    def newest_page(
+        self, limit: int, before: tuple[int, int] | None = None, filters: Filters | None = None,
+        folders: Iterable[str] | None = None,
+    ) -> list[PhotoRecord]:
+        """Up to `limit` photos, newest first, taken before the cursor `before` = (taken_ms,
+        id) of the last photo of the previous page (None: from the newest).
+
+        Ordering a whole library reads every row (~6 us each), so the page is read through
+        the date index in widening windows: the last 30 days before the cursor, then 4x as
+        far back, and so on; a page costs about the photos in its window.
+        """
+        p = self.schema.photo
+        day = 24 * 3600 * 1000
+        top = before[0] if before else _now_ms()
+        span = 30 * day
+        extra = self._filter_condition(filters or Filters(), folders)
+        while True:
+            lo = top - span if span < 400 * 365 * day else None
+            parts = [] if lo is None else [p.taken_ms.greater_or_equal(lo)]
+            if before:
+                parts.append(p.taken_ms.less_than(before[0])
+                             | (p.taken_ms.equals(before[0]) & p.id.less_than(before[1])))
+            if extra is not None:
+                parts.append(extra)
+            condition = None
+            for c in parts:
+                condition = c if condition is None else condition & c
+            qb = self._photos.query(condition)
+            qb.order_desc(p.taken_ms)
+            qb.order_desc(p.id)
+            q = qb.build()
+            try:
+                if lo is not None and q.count() < limit:
+                    span *= 4
+                    continue
+                q.limit(limit)
+                ids = [int(i) for i in q.find_ids()]
+            finally:
+                q.close()
+            return [r for r in self.get_photos(ids) if r is not None]
+
+    @_in_use
+    def fill_derived(self, chunk: int = 1000) -> int:
+        """Give rows from before `taken_source` and `orientation` existed their values.
+
+        A photo without an EXIF date gets its file time as its date. Written by the index
+        run (the one writer) in chunks; returns the rows filled.
+        """
+        p = self.schema.photo
+        q = self._photos.query(p.taken_source.equals(0)).build()
+        try:
+            ids = [int(i) for i in q.find_ids()]
+        finally:
+            q.close()
+        for start in range(0, len(ids), chunk):
+            records = [r for r in self.get_photos(ids[start : start + chunk], with_embedding=True) if r]
+            self.write(WriteBatch(photos=records))
+        if ids:
+            log.info("Filled in dates and orientations of %d photos indexed before they were kept", len(ids))
+        return len(ids)
 
     @_in_use
     def ids_newest_first(self, folders: Iterable[str] | None = None) -> list[int]:

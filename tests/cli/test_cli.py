@@ -95,16 +95,17 @@ def test_a_session_with_every_subcommand_in_json(run: Cli, photos: Path, tmp_pat
         "photos": 12, "folders": 1, "offline_folders": 0, "skipped": 0, "model": run.model, "dims": 32}
     assert Path(stats["database"]).is_relative_to(run.home)
 
-    r = run("search", "a", "dog", "on", "the", "beach", "-k", "5", "--json")
+    r = run("search", "a", "dog", "on", "the", "beach", "-k", "5", "--all", "--json")
     assert r.rc == 0
     hits = r.data
     assert len(hits) == 5
-    assert set(hits[0]) == {"path", "score", "id", "width", "height", "taken_ms"}
+    assert set(hits[0]) == {"path", "score", "strength", "match", "id", "width", "height",
+                            "taken_ms", "taken_source"}
     assert {Path(h["path"]).parent for h in hits} <= {photos, photos / "trip"}
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 
     shutil.copy(photos / "img_01.jpg", tmp_path / "outside.jpg")
-    r = run("similar", tmp_path / "outside.jpg", "-k", "3", "--json")
+    r = run("similar", tmp_path / "outside.jpg", "-k", "3", "--all", "--json")
     assert r.rc == 0
     assert r.data[0]["path"] == str(photos / "img_01.jpg")
     assert r.data[0]["score"] > 0.999
@@ -122,11 +123,12 @@ def test_a_session_with_every_subcommand_in_json(run: Cli, photos: Path, tmp_pat
 
 
 def test_text_output_is_score_and_path_per_line(indexed: Cli, photos: Path) -> None:
-    r = indexed("search", "sunset", "-k", "4")
+    r = indexed("search", "sunset", "-k", "4", "--all")
     lines = r.out.splitlines()
     assert len(lines) == 4
     for line in lines:
-        score, path = line.split("  ", 1)
+        strength, score, path = line.split("  ", 2)
+        assert 0 <= int(strength.strip().rstrip("%")) <= 100
         assert -1 <= float(score) <= 1
         assert Path(path).is_file()
     r = indexed("stats")
@@ -169,17 +171,17 @@ def test_inphotos_home_environment_variable_is_the_same_as_home(
 
 
 def test_search_k_offset_and_min_score(indexed: Cli, tiny_embedder) -> None:
-    everything = indexed("search", "red", "car", "-k", "100", "--json").data
+    everything = indexed("search", "red", "car", "-k", "100", "--all", "--json").data
     assert len(everything) == 12  # no --min-score: nothing is cut, however low the score
     scores = [h["score"] for h in everything]
     assert scores == sorted(scores, reverse=True)
 
-    assert indexed("search", "red", "car", "--json").data == everything  # default -k 20
-    assert indexed("search", "red", "car", "-k", "3", "--json").data == everything[:3]
-    pages = [indexed("search", "red", "car", "-k", "5", "--offset", str(o), "--json").data
+    assert indexed("search", "red", "car", "--all", "--json").data == everything  # default -k 20
+    assert indexed("search", "red", "car", "-k", "3", "--all", "--json").data == everything[:3]
+    pages = [indexed("search", "red", "car", "-k", "5", "--offset", str(o), "--all", "--json").data
              for o in (0, 5, 10)]
     assert [h["id"] for page in pages for h in page] == [h["id"] for h in everything]
-    assert indexed("search", "red", "car", "--offset", "12", "--json").data == []
+    assert indexed("search", "red", "car", "--offset", "12", "--all", "--json").data == []
 
     cut = (scores[3] + scores[4]) / 2
     kept = indexed("search", "red", "car", "--min-score", str(cut), "--json").data
@@ -199,11 +201,11 @@ def test_search_k_offset_and_min_score(indexed: Cli, tiny_embedder) -> None:
 def test_similar_to_a_library_photo_puts_its_duplicate_first(indexed: Cli, photos: Path) -> None:
     shutil.copy(photos / "img_04.jpg", photos / "trip" / "img_04_copy.jpg")
     assert indexed("index").rc == 0
-    hits = indexed("similar", photos / "img_04.jpg", "-k", "11", "--json").data
+    hits = indexed("similar", photos / "img_04.jpg", "-k", "11", "--all", "--json").data
     assert hits[0]["path"] == str(photos / "trip" / "img_04_copy.jpg")
     assert str(photos / "img_04.jpg") not in {h["path"] for h in hits}
     assert len(hits) == 11
-    page = indexed("similar", photos / "img_04.jpg", "-k", "2", "--offset", "3", "--json").data
+    page = indexed("similar", photos / "img_04.jpg", "-k", "2", "--offset", "3", "--all", "--json").data
     assert page == hits[3:5]
 
 
@@ -359,13 +361,13 @@ def test_non_utf8_file_names_round_trip_through_json_output(run: Cli, photos: Pa
     make_photo(Path(os.fsdecode(raw)), seed=80)
     assert run("index", photos, "--json").rc == 0
 
-    r = run("search", "x", "-k", "100", "--json")
+    r = run("search", "x", "-k", "100", "--all", "--json")
 
     assert r.rc == 0
     r.out.encode("utf-8")  # valid UTF-8 text, whatever the file names
     paths = [os.fsencode(h["path"]) for h in r.data]
     assert raw in paths
-    r = run("similar", os.fsdecode(raw), "-k", "1", "--json")
+    r = run("similar", os.fsdecode(raw), "-k", "1", "--all", "--json")
     assert r.rc == 0
     assert os.fsencode(r.data[0]["path"]) != raw  # itself excluded: it was found as a library photo
 
@@ -381,10 +383,10 @@ def test_non_utf8_file_names_print_as_their_own_bytes(
     assert cli.main(["--model", tiny_model, "index", str(folder)]) == 0
     capfdbinary.readouterr()
 
-    assert cli.main(["--model", tiny_model, "search", "x"]) == 0
+    assert cli.main(["--model", tiny_model, "search", "x", "--all"]) == 0
 
     out = capfdbinary.readouterr().out
-    assert out.rstrip(b"\n").split(b"  ", 1)[1] == raw  # pipe it to xargs and it opens the file
+    assert out.rstrip(b"\n").split(b"  ", 2)[2] == raw  # pipe it to xargs and it opens the file
 
 
 def test_negative_k_or_offset_is_an_error_not_an_empty_result(indexed: Cli) -> None:

@@ -181,13 +181,18 @@ def test_browse_is_newest_first_by_date_taken(library, tmp_path: Path) -> None:
         exif = Image.Exif()
         exif.get_ifd(0x8769)[36867] = date
         make_photo(folder / name, seed=len(name) + ord(name[0]), exif=exif.tobytes())
-    make_photo(folder / "undated.jpg", seed=42)
+    undated = make_photo(folder / "undated.jpg", seed=42)
+    os.utime(undated, (1_262_347_200, 1_262_347_200))  # 2010-01-01: no EXIF date, its file's
     library.add_folder(folder)
     library.index()
 
-    names = [os.path.basename(r.path) for r in library.photos(library.browse_ids())]
+    photos = [r for r in library.photos(library.browse_ids()) if r]
+    names = [os.path.basename(r.path) for r in photos]
 
-    assert names == ["new.jpg", "mid.jpg", "old.jpg", "undated.jpg"]
+    assert names == ["new.jpg", "mid.jpg", "undated.jpg", "old.jpg"]
+    assert [r.taken_source for r in photos] == ["exif", "exif", "file", "exif"]
+    assert [os.path.basename(r.path) for r in library.browse_page(3)] == names[:3]
+    assert [os.path.basename(r.path) for r in library.browse_page(3, after=photos[2])] == ["old.jpg"]
 
 
 def test_stats_describe_the_library(library, photos: Path, tiny_model: str) -> None:

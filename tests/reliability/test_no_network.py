@@ -81,8 +81,8 @@ def test_load_index_search_similar_and_browse_offline(
             assert lib.thumbs.ensure(r.path, r.mtime_ns, r.size).exists()
 
     base = ["--home", str(home.data.parent), "--model", tiny_model]
-    assert cli.main([*base, "search", "sunset", "--json"]) == 0
-    assert cli.main([*base, "similar", str(photos / "img_02.jpg"), "--json"]) == 0
+    assert cli.main([*base, "search", "sunset", "--all", "--json"]) == 0  # random weights: --all
+    assert cli.main([*base, "similar", str(photos / "img_02.jpg"), "--all", "--json"]) == 0
     assert cli.main([*base, "index", "--json"]) == 0
     assert str(photos / "img_02.jpg") in capsys.readouterr().out
 
