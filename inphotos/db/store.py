@@ -4,32 +4,42 @@ Owns every read and write of photos, folders and skipped files; callers see plai
 never ObjectBox objects. Its helpers live beside it: the record file (meta.py), the mapping of
 failures to user errors (failures.py) and the ObjectBox workarounds (obx.py).
 
-Longer than most modules (~630 lines) on purpose: it is one class, the whole database API,
-and every method is a short query or write; splitting it by entity would scatter the one
-in-use/close protocol that each of them must follow.
+The class is put together from parts, each in its own module: filtered and date-ordered
+queries (store_queries.py), folders and skipped files (store_folders.py); every call goes
+through the one in-use/close guard (guard.py). The files that must sit beside the database
+(the folder list, the damage checks) are library_files.py. What stays here (~420 lines) is
+opening and closing, and the photo reads and writes that share that protocol.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import json
 import logging
 import os
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 import objectbox
 from objectbox import Store
 
 from inphotos.db.entities import ORIENTATION_CODES, TAKEN_SOURCES, Schema, schema_for
-from inphotos.db.failures import file_error, store_error
+from inphotos.db.failures import store_error
+from inphotos.db.guard import in_use, now_ms
+from inphotos.db.library_files import (
+    DATA_FILE,
+    FOLDERS_FILE,
+    MODEL_JSON,
+    check_files,
+    damaged_message,
+    native_path,
+    read_folder_list,
+    write_folder_list,
+)
 from inphotos.db.lock import ProcessLock
 from inphotos.db.meta import (
     FORMAT_VERSION,
@@ -41,36 +51,35 @@ from inphotos.db.meta import (
     write_meta,
 )
 from inphotos.db.obx import WriteTx, decode_path, encode_path
+from inphotos.db.store_folders import FolderQueries
+from inphotos.db.store_queries import FilterQueries
 from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
-from inphotos.fsutil import PRIVATE_FILE_MODE, atomic_write, private_dir
-from inphotos.records import Filters, FolderRecord, PhotoRecord, SkippedRecord, orientation_of
+from inphotos.fsutil import PRIVATE_FILE_MODE, private_dir
+from inphotos.records import Filters, PhotoRecord, SkippedRecord, orientation_of
 
 __all__ = [
-    "FORMAT_VERSION", "META_FILE", "DiskFullError", "PhotoStore", "StoreError", "WriteBatch",
-    "decode_path", "encode_path", "read_meta",
+    "DATA_FILE",
+    "FOLDERS_FILE",
+    "FORMAT_VERSION",
+    "META_FILE",
+    "MODEL_JSON",
+    "DiskFullError",
+    "PhotoStore",
+    "StoreError",
+    "WriteBatch",
+    "damaged_message",
+    "decode_path",
+    "encode_path",
+    "read_folder_list",
+    "read_meta",
+    "write_folder_list",
 ]
 
 log = logging.getLogger(__name__)
 
-MODEL_JSON = "objectbox-model.json"
-DATA_FILE = "data.mdb"
-#: The library folders, kept beside the database so that a damaged one cannot take them along.
-FOLDERS_FILE = "inphotos-folders.json"
-F = TypeVar("F", bound=Callable[..., Any])
 MAX_DB_SIZE_KB = 256 * 1024 * 1024  # an upper bound, not a reservation: the file grows as needed
 #: How long `close()` waits for calls running on other threads before leaving the close to them.
 CLOSE_WAIT_S = 1.0
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _any_of(conditions: list[Any]) -> Any:
-    out = conditions[0]
-    for c in conditions[1:]:
-        out = out | c
-    return out
 
 
 @dataclass
@@ -86,38 +95,7 @@ class WriteBatch:
         return bool(self.photos or self.remove_photo_ids or self.skipped or self.remove_skipped_ids)
 
 
-def _in_use(method: F) -> F:
-    """Count the call as running, so the store is never closed under it.
-
-    A call that another call of the same thread makes (`nearest` counting first) is part of
-    the outer one: it runs even when `close()` came in between.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self: PhotoStore, *args: Any, **kwargs: Any) -> Any:
-        nested = getattr(self._local, "depth", 0) > 0
-        with self._cv:
-            if self._closed and not nested:
-                raise StoreError("The photo library was closed.")
-            self._in_flight += 1
-        self._local.depth = getattr(self._local, "depth", 0) + 1
-        try:
-            return method(self, *args, **kwargs)
-        except objectbox.DbError as e:
-            raise store_error(self.directory, e) from e
-        finally:
-            self._local.depth -= 1
-            with self._cv:
-                self._in_flight -= 1
-                self._cv.notify_all()
-                last = self._closed and self._in_flight == 0
-            if last:  # close() stopped waiting: the last call out closes the database
-                self._release()
-
-    return cast(F, wrapper)
-
-
-class PhotoStore:
+class PhotoStore(FilterQueries, FolderQueries):
     """An open library database; reads from any thread, one writer at a time.
 
     `close()` refuses new calls at once and never closes ObjectBox under a running call: if
@@ -150,7 +128,7 @@ class PhotoStore:
                 )
             self.schema: Schema = schema_for(dims, str(directory.resolve()))
             if meta:
-                _check_files(directory)
+                check_files(directory)
             self._store = self._open(directory)
             with contextlib.suppress(OSError):  # written by objectbox-python under the umask
                 os.chmod(directory / MODEL_JSON, PRIVATE_FILE_MODE)
@@ -181,7 +159,7 @@ class PhotoStore:
         try:
             return Store(
                 model=self.schema.model,
-                directory=_native_path(directory),
+                directory=native_path(directory),
                 model_json_file=str(directory / MODEL_JSON),
                 max_db_size_in_kb=MAX_DB_SIZE_KB,
                 file_mode=PRIVATE_FILE_MODE,
@@ -320,21 +298,21 @@ class PhotoStore:
             width=r.width,
             height=r.height,
             taken_ms=r.taken_ms,
-            indexed_ms=r.indexed_ms or _now_ms(),
+            indexed_ms=r.indexed_ms or now_ms(),
             embedding=np.asarray(r.embedding, dtype=np.float32),
             taken_source=TAKEN_SOURCES.get(r.taken_source, TAKEN_SOURCES["exif"]),
             orientation=ORIENTATION_CODES.get(orientation_of(r.width, r.height), 0),
         )
 
-    @_in_use
+    @in_use
     def count(self) -> int:
         return int(self._photos.count())
 
-    @_in_use
+    @in_use
     def all_photos(self, with_embedding: bool = False) -> list[PhotoRecord]:
         return [self._to_record(o, with_embedding) for o in self._photos.get_all()]
 
-    @_in_use
+    @in_use
     def get_photos(self, ids: Sequence[int], with_embedding: bool = False) -> list[PhotoRecord | None]:
         objs = self._photos.get_many(list(ids))
         return [self._to_record(o, with_embedding) if o is not None else None for o in objs]
@@ -342,13 +320,13 @@ class PhotoStore:
     def get_photo(self, photo_id: int, with_embedding: bool = False) -> PhotoRecord | None:
         return self.get_photos([photo_id], with_embedding)[0]
 
-    @_in_use
+    @in_use
     def photo_by_path(self, path: str, with_embedding: bool = False) -> PhotoRecord | None:
         q = self._photos.query(self.schema.photo.path.equals(encode_path(path))).build()
         found = q.find()
         return self._to_record(found[0], with_embedding) if found else None
 
-    @_in_use
+    @in_use
     def embeddings(self, ids: Sequence[int]) -> np.ndarray:
         """Vectors for `ids`, in order (rows of a missing id are zero)."""
         out = np.zeros((len(ids), self.dims), np.float32)
@@ -357,7 +335,7 @@ class PhotoStore:
                 out[i] = o.embedding
         return out
 
-    @_in_use
+    @in_use
     def all_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of every photo: for exact search in tests and benchmarks."""
         objs = self._photos.get_all()
@@ -365,7 +343,7 @@ class PhotoStore:
         vecs = np.array([o.embedding for o in objs], dtype=np.float32).reshape(len(objs), self.dims)
         return ids, vecs
 
-    @_in_use
+    @in_use
     def nearest(
         self, vector: np.ndarray, count: int, filters: Filters | None = None,
         folders: Iterable[str] | None = None,
@@ -389,160 +367,9 @@ class PhotoStore:
         finally:
             q.close()
 
-    # ---------------------------------------------------------------- filters
-
-    def _filter_condition(self, filters: Filters, folders: Iterable[str] | None = None) -> Any:
-        """The ObjectBox condition for `filters` (and photos of `folders`), or None for "all".
-
-        A library folder is matched on the indexed `folder` property; a folder inside one by
-        its path prefix. Legacy rows (orientation 0) pass no orientation filter until the next
-        index run fills them in.
-        """
-        p = self.schema.photo
-        parts: list[Any] = []
-        if folders is not None:
-            wanted = sorted({encode_path(f) for f in folders})
-            parts.append(_any_of([p.folder.equals(f) for f in wanted]) if wanted else p.id.equals(-1))
-        if filters.after_ms is not None:
-            parts.append(p.taken_ms.greater_or_equal(filters.after_ms))
-        if filters.before_ms is not None:
-            parts.append(p.taken_ms.less_than(filters.before_ms))
-        if filters.folder:
-            folder = filters.folder.rstrip("/") or "/"
-            if self._is_library_folder(folder):
-                parts.append(p.folder.equals(encode_path(folder)))
-            else:
-                parts.append(p.path.starts_with(encode_path(folder.rstrip("/") + "/")))
-        if filters.types:
-            parts.append(_any_of([p.path.ends_with("." + e, case_sensitive=False)
-                                  for e in filters.extensions()]))
-        if filters.orientation:
-            parts.append(p.orientation.equals(ORIENTATION_CODES[filters.orientation]))
-        condition = None
-        for c in parts:
-            condition = c if condition is None else condition & c
-        return condition
-
-    def _is_library_folder(self, path: str) -> bool:
-        return self._folder_obj(path) is not None
-
-    @_in_use
-    def count_matching(self, filters: Filters, folders: Iterable[str] | None = None) -> int:
-        """How many photos pass `filters` (of `folders` only, when given)."""
-        condition = self._filter_condition(filters, folders)
-        if condition is None:
-            return self.count()
-        q = self._photos.query(condition).build()
-        try:
-            return int(q.count())
-        finally:
-            q.close()
-
-    @_in_use
-    def ids_matching(
-        self, filters: Filters, folders: Iterable[str] | None = None, newest_first: bool = False
-    ) -> list[int]:
-        """Ids of the photos that pass `filters`, by id or newest first by date taken."""
-        qb = self._photos.query(self._filter_condition(filters, folders))
-        if newest_first:
-            qb.order_desc(self.schema.photo.taken_ms)
-            qb.order_desc(self.schema.photo.id)
-        q = qb.build()
-        try:
-            return [int(i) for i in q.find_ids()]
-        finally:
-            q.close()
-
-    @_in_use
-    def newest_page(
-        self, limit: int, before: tuple[int, int] | None = None, filters: Filters | None = None,
-        folders: Iterable[str] | None = None,
-    ) -> list[PhotoRecord]:
-        """Up to `limit` photos, newest first, taken before the cursor `before` = (taken_ms,
-        id) of the last photo of the previous page (None: from the newest).
-
-        Ordering a whole library reads every row (~6 us each), so the page is read through
-        the date index in widening windows: the last 30 days before the cursor, then 4x as
-        far back, and so on; a page costs about the photos in its window.
-        """
-        p = self.schema.photo
-        day = 24 * 3600 * 1000
-        top = before[0] if before else _now_ms()
-        span = 30 * day
-        extra = self._filter_condition(filters or Filters(), folders)
-        while True:
-            lo = top - span if span < 400 * 365 * day else None
-            parts = [] if lo is None else [p.taken_ms.greater_or_equal(lo)]
-            if before:
-                parts.append(p.taken_ms.less_than(before[0])
-                             | (p.taken_ms.equals(before[0]) & p.id.less_than(before[1])))
-            if extra is not None:
-                parts.append(extra)
-            condition = None
-            for c in parts:
-                condition = c if condition is None else condition & c
-            qb = self._photos.query(condition)
-            qb.order_desc(p.taken_ms)
-            qb.order_desc(p.id)
-            q = qb.build()
-            try:
-                if lo is not None and q.count() < limit:
-                    span *= 4
-                    continue
-                q.limit(limit)
-                ids = [int(i) for i in q.find_ids()]
-            finally:
-                q.close()
-            return [r for r in self.get_photos(ids) if r is not None]
-
-    @_in_use
-    def fill_derived(self, chunk: int = 1000) -> int:
-        """Give rows from before `taken_source` and `orientation` existed their values.
-
-        A photo without an EXIF date gets its file time as its date. Written by the index
-        run (the one writer) in chunks; returns the rows filled.
-        """
-        p = self.schema.photo
-        q = self._photos.query(p.taken_source.equals(0)).build()
-        try:
-            ids = [int(i) for i in q.find_ids()]
-        finally:
-            q.close()
-        for start in range(0, len(ids), chunk):
-            records = [r for r in self.get_photos(ids[start : start + chunk], with_embedding=True) if r]
-            self.write(WriteBatch(photos=records))
-        if ids:
-            log.info("Filled in dates and orientations of %d photos indexed before they were kept", len(ids))
-        return len(ids)
-
-    @_in_use
-    def ids_newest_first(self, folders: Iterable[str] | None = None) -> list[int]:
-        """Photo ids ordered by date taken (then most recently indexed), newest first.
-
-        With `folders`, only photos of those library folders: filtered in the query itself,
-        so no photo has to be read (this runs on every browse of a big library).
-        """
-        p = self.schema.photo
-        condition = None
-        if folders is not None:
-            wanted = sorted({encode_path(f) for f in folders})
-            if not wanted:
-                return []
-            for folder in wanted:
-                c = p.folder.equals(folder)
-                condition = c if condition is None else condition.or_(c)
-        qb = self._photos.query(condition)
-        qb.order_desc(p.taken_ms)
-        qb.order_desc(p.id)
-        q = qb.build()
-        try:
-            return [int(i) for i in q.find_ids()]
-        finally:
-            q.close()
-
     # ---------------------------------------------------------------- writes
 
-    @_in_use
+    @in_use
     def write(self, batch: WriteBatch) -> list[int]:
         """Apply a batch in one transaction; returns the ids of the photos put (`record.id` too)."""
         if not batch:
@@ -591,169 +418,8 @@ class PhotoStore:
                 self._skipped.put(*skipped)
         return [int(i) for i in ids]
 
-    @_in_use
+    @in_use
     def remove_photos(self, ids: Sequence[int]) -> int:
         self._check_lock()
         self._before_removing(len(ids))
         return int(self._photos.remove_many(list(ids))) if ids else 0
-
-    # ---------------------------------------------------------------- folders
-
-    @_in_use
-    def folders(self) -> list[FolderRecord]:
-        return sorted(
-            (
-                FolderRecord(decode_path(o.path), o.added_ms, o.last_scan_ms, bool(o.online), o.id)
-                for o in self._folders.get_all()
-            ),
-            key=lambda f: f.path,
-        )
-
-    def _folder_obj(self, path: str) -> Any | None:
-        q = self._folders.query(self.schema.folder.path.equals(encode_path(path))).build()
-        found = q.find()
-        return found[0] if found else None
-
-    @_in_use
-    def put_folder(self, path: str, online: bool = True, last_scan_ms: int | None = None) -> FolderRecord:
-        obj = self._folder_obj(path)
-        added = obj is None
-        if obj is None:
-            obj = self.schema.folder(path=encode_path(path), added_ms=_now_ms(), last_scan_ms=0)
-        obj.online = online
-        if last_scan_ms is not None:
-            obj.last_scan_ms = last_scan_ms
-        self._check_lock()
-        self._folders.put(obj)
-        if added:
-            self._save_folder_list()
-        return FolderRecord(path, obj.added_ms, obj.last_scan_ms, bool(obj.online), obj.id)
-
-    @_in_use
-    def remove_folder(self, path: str) -> int:
-        """Forget a folder and its photos (the files on disk are untouched); returns photos removed."""
-        enc = encode_path(path)
-        p, s = self.schema.photo, self.schema.skipped
-        self._before_removing(self.photos_in_folder_count(path))
-        self._check_lock()
-        with WriteTx(self._store):
-            q = self._photos.query(p.folder.equals(enc)).build()
-            removed = int(q.remove())
-            self._skipped.query(s.folder.equals(enc)).build().remove()
-            obj = self._folder_obj(path)
-            if obj is not None:
-                self._folders.remove(obj.id)
-        self._save_folder_list()
-        return removed
-
-    @_in_use
-    def reassign_folder(self, old: str, new: str) -> None:
-        """Move photos of folder `old` under library folder `new` (when a parent is added)."""
-        enc_old, enc_new = encode_path(old), encode_path(new)
-        self._check_lock()
-        with WriteTx(self._store):
-            objs = self._photos.query(self.schema.photo.folder.equals(enc_old)).build().find()
-            for o in objs:
-                o.folder = enc_new
-            if objs:
-                self._photos.put(*objs)
-            sk = self._skipped.query(self.schema.skipped.folder.equals(enc_old)).build().find()
-            for o in sk:
-                o.folder = enc_new
-            if sk:
-                self._skipped.put(*sk)
-            obj = self._folder_obj(old)
-            if obj is not None:
-                self._folders.remove(obj.id)
-        self._save_folder_list()
-
-    @_in_use
-    def thumbnail_keys_in_folder(self, path: str, chunk: int = 5000) -> list[tuple[str, int, int]]:
-        """(path, mtime_ns, size) of every photo of a folder, read in chunks (not all vectors
-        of a big folder at once)."""
-        q = self._photos.query(self.schema.photo.folder.equals(encode_path(path))).build()
-        try:
-            ids = [int(i) for i in q.find_ids()]
-        finally:
-            q.close()
-        keys: list[tuple[str, int, int]] = []
-        for i in range(0, len(ids), chunk):
-            keys += [(r.path, r.mtime_ns, r.size) for r in self.get_photos(ids[i : i + chunk]) if r]
-        return keys
-
-    @_in_use
-    def photos_in_folder_count(self, path: str) -> int:
-        q = self._photos.query(self.schema.photo.folder.equals(encode_path(path))).build()
-        try:
-            return int(q.count())
-        finally:
-            q.close()
-
-    # ---------------------------------------------------------------- skipped files
-
-    @_in_use
-    def skipped(self) -> list[SkippedRecord]:
-        return [
-            SkippedRecord(decode_path(o.path), decode_path(o.folder), o.size, o.mtime_ns, o.reason, o.id)
-            for o in self._skipped.get_all()
-        ]
-
-
-def _native_path(directory: Path) -> str:
-    """The folder as ObjectBox (which encodes paths as UTF-8) finds it on disk.
-
-    Under a C locale Python holds a non-ASCII path as escaped bytes (surrogates), which
-    UTF-8 cannot encode; its bytes decoded as UTF-8 name the same folder.
-    """
-    return os.fsencode(str(directory)).decode("utf-8", "surrogateescape")
-
-
-def damaged_message(directory: Path, what: str) -> str:
-    return (
-        f"The InPhotos database in {directory} cannot be used: {what}. Your photos are not "
-        "affected. Repairing rebuilds the index from the photos, keeping your library folders "
-        "and settings (the damaged files are kept aside)."
-    )
-
-
-def _check_files(directory: Path) -> None:
-    """The files an index that was written before must still have."""
-    if not (directory / DATA_FILE).exists():
-        raise DamagedDatabaseError(damaged_message(directory, f"its database file {DATA_FILE} is missing"))
-    try:
-        schema = json.loads((directory / MODEL_JSON).read_bytes())
-    except FileNotFoundError:
-        raise DamagedDatabaseError(
-            damaged_message(directory, f"its schema file {MODEL_JSON} is missing")
-        ) from None
-    except (OSError, ValueError) as e:
-        schema = e
-    if not isinstance(schema, dict) or not isinstance(schema.get("entities"), list):
-        # ObjectBox would quietly write a new one, whose ids need not match the data.
-        raise DamagedDatabaseError(
-            damaged_message(directory, f"its schema file {MODEL_JSON} is damaged")
-        )
-
-
-def read_folder_list(directory: Path) -> list[str] | None:
-    """The library folders recorded beside the database; None when there is no list."""
-    try:
-        data = json.loads((directory / FOLDERS_FILE).read_bytes())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
-        log.warning("The folder list in %s is unreadable", directory)
-        return None
-    folders = data.get("folders") if isinstance(data, dict) else None
-    if not isinstance(folders, list):
-        return None
-    return [decode_path(f) for f in folders if isinstance(f, str)]
-
-
-def write_folder_list(directory: Path, folders: list[str]) -> None:
-    path = directory / FOLDERS_FILE
-    data = json.dumps({"folders": [encode_path(f) for f in folders]}, indent=2).encode("utf-8")
-    try:
-        atomic_write(path, data)
-    except OSError as e:
-        raise file_error(path, e) from e
