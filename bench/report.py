@@ -100,6 +100,8 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         cells = [str(results.get(f"{name}_{k}", "—")) for k in ("10k", "100k", "1M")]
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
     lines += soak_section(results)
+    lines += instant_section(results)
+    lines += models_section(results)
     lines += [
         "",
         "## Notes",
@@ -183,4 +185,73 @@ def soak_section(results: dict[str, Any]) -> list[str]:
         "(`soak_rss_after_close_mb`). Searching warms up over the first ~200 searches, then stays",
         "flat.",
     ]
+    return lines
+
+
+INSTANT_ROWS = [
+    ("cli_search_cold_s", "`inphotos search` from process start to printed results, no app "
+     "running (s)", "≤ 1.5 and < rclip"),
+    ("rclip_search_cold_s", "`rclip -n` (3.3, same architecture family, random weights), the same "
+     "queries, alternately (s)", "—"),
+    ("cli_search_cold_over_rclip", "InPhotos ÷ rclip", "< 1"),
+    ("cli_search_app_running_s", "`inphotos search` while the app is open, answered by it (s)", "≤ 0.3"),
+    ("app_window_s", "app start → window shown (s)", "≤ 0.3"),
+    ("model_ready_after_window_s", "window shown → the app answers a text search (s)", "≤ 3"),
+    ("full_model_loaded_after_window_s", "window shown → full model loaded, ready to index (s)", "—"),
+    ("text_query_ms_onnx", "warm text query, ONNX text tower (what searches use) (ms)", "—"),
+    ("text_query_ms_torch_fp32", "warm text query, torch fp32, OMP_WAIT_POLICY=ACTIVE (ms)", "—"),
+    ("text_query_ms_torch_fp32_passive", "warm text query, torch fp32, OMP_WAIT_POLICY=PASSIVE (ms)", "—"),
+]
+
+
+def instant_section(results: dict[str, Any]) -> list[str]:
+    r = results.get("instant")
+    if not r:
+        return []
+    lines = [
+        "",
+        "## From cold, side by side with rclip",
+        "",
+        f"Made by `make bench-instant` (`python -m bench.instant --runs {r.get('runs')}`), "
+        f"{r.get('photos')} photos, ViT-B-32 with random weights; rclip's own model files made with",
+        "random weights in its layout (`bench/rclip_models.py`). Medians; InPhotos and rclip run",
+        f"alternately so both see the same load (load average {r.get('load_average')} at the end;",
+        f"this machine is shared). Date: {r.get('date')}.",
+        "",
+        "| figure | what | value | goal |",
+        "| --- | --- | ---: | --- |",
+    ]
+    for key, what, goal in INSTANT_ROWS:
+        lines.append(f"| `{key}` | {what} | {r.get(key, 'not measured')} | {goal} |")
+    for key in ("cli_search_cold_s_runs", "rclip_search_cold_s_runs"):
+        if key in r:
+            lines.append(f"\nEach run, `{key[:-5]}`: {', '.join(str(x) for x in r[key])} s.")
+    return lines
+
+
+def models_section(results: dict[str, Any]) -> list[str]:
+    rows = results.get("models")
+    if not rows:
+        return []
+    meta = results.get("models_meta", {})
+    lines = [
+        "",
+        "## The recommended models on this CPU",
+        "",
+        "Made by `make bench-models` (`python -m bench.models`): each recommended model's",
+        "architecture with random weights; model-only indexing speed on batches of "
+        f"{meta.get('batch', '?')} (img/s, fp32 and bf16), warm text query (ms, the pass InPhotos",
+        "runs), peak memory while encoding images in fp32 (MB), and the published COCO text→image",
+        f"R@1 of the weights. Medians. Date: {meta.get('date', '?')}.",
+        "",
+        "| model | img/s fp32 | img/s bf16 | × ViT-B-32 (fp32) | text query ms | memory MB | COCO R@1 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['spec']} | {row.get('img_per_s_fp32', '—')} | {row.get('img_per_s_bf16', '—')} | "
+            f"{row.get('vs_b32_fp32', '—')} | {row.get('text_query_ms', '—')} | "
+            f"{row.get('rss_mb', '—')} | {row.get('coco_r1', '—')} |")
+    if meta.get("note"):
+        lines += ["", meta["note"]]
     return lines

@@ -11,10 +11,10 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inphotos.args import Options
-from inphotos.cli.output import IndexProgressBar, print_hits, print_json
+from inphotos.cli.output import IndexProgressBar, print_hit_rows, print_hits, print_json
 from inphotos.config import Settings
 from inphotos.errors import UserError
 from inphotos.paths import use_home
@@ -92,8 +92,27 @@ def _check_query_options(args: Options) -> None:
         raise CliError(f"--offset must be 0 or more (got {args.offset})")
 
 
+def answered_by_app(args: Options, request: dict[str, Any]) -> bool:
+    """Let the app, when it is running on this library, answer the query (it holds the
+    database); True when it did and its hits were printed."""
+    from inphotos import ipc
+
+    paths = use_home(args.home)
+    model = args.model or Settings.load(paths.config_file).model
+    answer = ipc.ask(paths.data, {**request, "model": model, "k": args.k, "offset": args.offset,
+                                  "min_score": args.min_score})
+    if answer is None or answer.get("local"):
+        return False
+    if not answer.get("ok"):
+        raise CliError(str(answer.get("error") or "The app could not answer"))
+    print_hit_rows(answer.get("hits") or [], args.json)
+    return True
+
+
 def cmd_search(args: Options) -> int:
     _check_query_options(args)
+    if answered_by_app(args, {"op": "search", "text": " ".join(args.text)}):
+        return 0
     with open_library(args) as lib:
         hits = lib.search_text(" ".join(args.text), k=args.k, offset=args.offset,
                                min_score=args.min_score)
@@ -105,6 +124,8 @@ def cmd_similar(args: Options) -> int:
     _check_query_options(args)
     if not os.path.exists(args.file):
         raise CliError(f"File not found: {args.file}")
+    if answered_by_app(args, {"op": "similar", "path": os.path.abspath(args.file)}):
+        return 0
     with open_library(args) as lib:
         hits = lib.similar_to_file(args.file, k=args.k, offset=args.offset, min_score=args.min_score)
         print_hits(hits, args.json)

@@ -10,11 +10,14 @@ import re
 import sys
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from tqdm import tqdm
+from inphotos.ipc import hit_row
 
-from inphotos.records import Hit, IndexProgress
+if TYPE_CHECKING:  # a query answered by the running app prints without importing numpy or tqdm
+    from tqdm import tqdm
+
+    from inphotos.records import Hit, IndexProgress
 
 #: How often a bar may redraw: a terminal redraws in place; a pipe or log file gets a line each
 #: time, so it gets few enough lines to read.
@@ -35,17 +38,18 @@ def print_json(data: Any) -> None:
 
 def print_hits(hits: Sequence[Hit], as_json: bool) -> None:
     """One `score  path` line per hit, or a JSON list."""
+    print_hit_rows([hit_row(h) for h in hits], as_json)
+
+
+def print_hit_rows(rows: Sequence[dict[str, Any]], as_json: bool) -> None:
+    """`print_hits` for hits as `ipc.hit_row` gives them (e.g. answered by the running app)."""
     if as_json:
-        print_json([
-            {"path": h.photo.path, "score": round(h.score, 6), "id": h.photo.id,
-             "width": h.photo.width, "height": h.photo.height, "taken_ms": h.photo.taken_ms}
-            for h in hits
-        ])
+        print_json(list(rows))
         return
-    if not hits:
+    if not rows:
         print("No matching photos.", file=sys.stderr)
-    for h in hits:
-        print(f"{h.score:.4f}  {h.photo.path}")
+    for row in rows:
+        print(f"{row['score']:.4f}  {row['path']}")
 
 
 class _Lines:
@@ -110,6 +114,8 @@ class IndexProgressBar:
         if p.phase == "scanning" and p.done:
             bar.set_description_str(f"Scanning… {p.done} photos found", refresh=False)
         elif p.phase == "embedding":
+            from tqdm import tqdm
+
             eta = "--:--" if p.eta_s is None else tqdm.format_interval(p.eta_s)
             postfix = f"{p.rate:.1f} img/s, ETA {eta}"
             if p.skipped:
@@ -118,6 +124,8 @@ class IndexProgressBar:
         bar.update(p.done - bar.n)
 
     def _bar(self, fmt: str, total: int | None, leave: bool) -> tqdm:
+        from tqdm import tqdm
+
         # On a terminal the bar is cleared when done, so the report starts on a clean line.
         return tqdm(total=total, file=self.stream, bar_format=fmt, dynamic_ncols=self.tty,
                     mininterval=TTY_INTERVAL_S if self.tty else PIPE_INTERVAL_S, leave=leave)

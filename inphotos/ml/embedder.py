@@ -326,6 +326,12 @@ class ClipEmbedder:
             tokens = self.tokenizer(list(texts)).to(self.device)
             return self._normalise(self.model.encode_text(tokens))
 
+    def export_text_tower(self, folder: Path) -> bool:
+        """Save the text tower alone for ONNX Runtime (see `text_onnx`); False if not exportable."""
+        from inphotos.ml.text_onnx import export_text_tower
+
+        return export_text_tower(self.model, self.tokenizer, folder, self.spec.text)
+
     def encode_images(self, images: Sequence[Any]) -> np.ndarray:
         """PIL images through open_clip's own preprocessing: the reference path."""
         import torch

@@ -1,27 +1,33 @@
-"""One app per library: a second launch brings the running window to the front.
+"""One app per library: a second launch brings the running window to the front, and a
+command-line query is answered by the running app.
 
 The app lock (`db.lock`) decides who runs; this is only the doorbell. It is a local socket
-(a Unix socket or a Windows pipe), never a network connection.
+(a Unix socket or a Windows pipe), never a network connection. The messages are defined in
+`inphotos.ipc`; a query is handed to the handler set with `set_query_handler`, which answers
+later (from a worker thread's result) without the GUI thread ever waiting.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import logging
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
+from PyQt6 import sip
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtNetwork import QLocalServer, QLocalSocket
 
+from inphotos.ipc import SHOW, decode, encode, server_name
+
+__all__ = ["InstanceServer", "QueryHandler", "ring", "server_name"]
+
 log = logging.getLogger(__name__)
 
-_MESSAGE = b"show\n"
-
-
-def server_name(data_dir: Path) -> str:
-    """A name per library folder (and so per user), short enough for a socket path."""
-    digest = hashlib.sha1(str(data_dir.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
-    return f"inphotos-{digest[:16]}"
+_MESSAGE = SHOW
+#: Receives a query and the function that sends its answer (call it on the GUI thread).
+QueryHandler = Callable[[dict[str, Any], Callable[[dict[str, Any]], None]], None]
+_MAX_REQUEST = 1 << 20
 
 
 class InstanceServer(QObject):
@@ -36,17 +42,50 @@ class InstanceServer(QObject):
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_connection)
+        self._handler: QueryHandler | None = None
+        self._buffers: dict[int, bytes] = {}
         if not self._server.listen(name):
             log.warning("Single-instance doorbell unavailable: %s", self._server.errorString())
+
+    def set_query_handler(self, handler: QueryHandler) -> None:
+        """Answer queries from the command line with `handler` (none: they are refused)."""
+        self._handler = handler
 
     def _on_connection(self) -> None:
         while (conn := self._server.nextPendingConnection()) is not None:
             conn.readyRead.connect(lambda c=conn: self._on_ready(c))
+            conn.disconnected.connect(lambda c=conn: self._buffers.pop(id(c), None))
             conn.disconnected.connect(conn.deleteLater)
 
     def _on_ready(self, conn: QLocalSocket) -> None:
-        if bytes(conn.readAll().data()).startswith(_MESSAGE.strip()):
-            self.show_requested.emit()
+        data = self._buffers.pop(id(conn), b"") + bytes(conn.readAll().data())
+        if not data.startswith(b"{"):
+            if data.startswith(_MESSAGE.strip()):
+                self.show_requested.emit()
+            conn.disconnectFromServer()
+            return
+        if not data.endswith(b"\n"):  # a query line that has not all arrived yet
+            if len(data) < _MAX_REQUEST:
+                self._buffers[id(conn)] = data
+            else:
+                conn.disconnectFromServer()
+            return
+        try:
+            request = decode(data)
+        except ValueError:
+            self._reply(conn, {"ok": False, "error": "The request could not be read.", "local": False})
+            return
+        handler = self._handler
+        if handler is None:
+            self._reply(conn, {"ok": False, "error": "The app does not answer queries.", "local": True})
+            return
+        handler(request, functools.partial(self._reply, conn))
+
+    def _reply(self, conn: QLocalSocket, answer: dict[str, Any]) -> None:
+        if sip.isdeleted(conn) or conn.state() != QLocalSocket.LocalSocketState.ConnectedState:
+            return  # the command gave up (Ctrl+C) before the answer came
+        conn.write(encode(answer))
+        conn.flush()
         conn.disconnectFromServer()
 
     def close(self) -> None:

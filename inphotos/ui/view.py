@@ -60,7 +60,7 @@ class ViewController(QObject):
             self.session.queries.browse()
             return
         self.kind = ResultKind.TEXT
-        if not self.session.lib.embedder_loaded:
+        if not self.session.lib.text_ready:
             self.status.emit("Searching as soon as the model is loaded…")
         self.session.queries.search_text(text)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
@@ -55,6 +56,7 @@ class LibrarySession(QObject):
         self.index.write_done.connect(self._on_write_done)
         self.index.write_failed.connect(self._on_write_failed)
         self._closed = False
+        self._attached: list[Any] = []
 
     @property
     def lib(self) -> Library:
@@ -122,9 +124,17 @@ class LibrarySession(QObject):
 
     # ------------------------------------------------------------ shutdown
 
+    def attach(self, service: Any) -> None:
+        """Stop `service` (anything with `shutdown(timeout_ms)`) first at shutdown, before the
+        library closes: e.g. the answers to command-line queries (`workers.remote`)."""
+        self._attached.append(service)
+
     def shutdown(self, index_timeout_ms: int = 8000) -> bool:
         """Stop every service and close the library (on quit); False if work was still running."""
         self._closed = True
+        for extra in self._attached:
+            extra.blockSignals(True)
+            extra.shutdown(2000)
         services = (self.index, self.queries, self.thumbs, self.model)
         # Answers already on their way must not reach a window that is closing.
         for service in services:
