@@ -26,6 +26,7 @@ import marshal
 import os
 import re
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -322,7 +323,9 @@ def export_text_tower(model: Any, tokenizer: Any, folder: Path, name: str) -> bo
         try:
             tower = _text_tower(model)
             tokens = torch.from_numpy(ClipTokenizer(tokenizer.context_length)(["a photo of a dog"]))
-            with torch.no_grad():
+            # torch's exporter warns about its own deprecation; the user has nothing to do.
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 dims = int(tower(tokens[:, :8]).shape[-1])
                 torch.onnx.export(
                     tower, (tokens[:, :8],), str(tmp / "raw.onnx"), dynamo=False,
