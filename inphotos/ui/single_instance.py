@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PyQt6 import sip
-from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from PyQt6.QtNetwork import QLocalServer, QLocalSocket
 
 from inphotos.ipc import SHOW, decode, encode, server_name
@@ -44,6 +44,7 @@ class InstanceServer(QObject):
         self._server.newConnection.connect(self._on_connection)
         self._handler: QueryHandler | None = None
         self._buffers: dict[int, bytes] = {}
+        self._answering: set[int] = set()  # connections whose query has been read
         if not self._server.listen(name):
             log.warning("Single-instance doorbell unavailable: %s", self._server.errorString())
 
@@ -56,8 +57,23 @@ class InstanceServer(QObject):
             conn.readyRead.connect(lambda c=conn: self._on_ready(c))
             conn.disconnected.connect(lambda c=conn: self._buffers.pop(id(c), None))
             conn.disconnected.connect(conn.deleteLater)
+            # readyRead is sometimes never emitted for a message that arrives while the app is
+            # starting (seen under load): look for it ourselves too, until it is read.
+            self._poll(conn, tries=200)
+
+    def _poll(self, conn: QLocalSocket, tries: int) -> None:
+        if sip.isdeleted(conn) or conn.state() != QLocalSocket.LocalSocketState.ConnectedState:
+            return
+        if id(conn) in self._answering:
+            return
+        if conn.bytesAvailable() or conn.waitForReadyRead(0):
+            self._on_ready(conn)
+        if tries > 0:
+            QTimer.singleShot(50, functools.partial(self._poll, conn, tries - 1))
 
     def _on_ready(self, conn: QLocalSocket) -> None:
+        if sip.isdeleted(conn) or id(conn) in self._answering or not conn.bytesAvailable():
+            return
         data = self._buffers.pop(id(conn), b"") + bytes(conn.readAll().data())
         if not data.startswith(b"{"):
             if data.startswith(_MESSAGE.strip()):
@@ -75,6 +91,8 @@ class InstanceServer(QObject):
         except ValueError:
             self._reply(conn, {"ok": False, "error": "The request could not be read.", "local": False})
             return
+        self._answering.add(id(conn))
+        conn.disconnected.connect(lambda c=conn: self._answering.discard(id(c)))
         handler = self._handler
         if handler is None:
             self._reply(conn, {"ok": False, "error": "The app does not answer queries.", "local": True})

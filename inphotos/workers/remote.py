@@ -62,6 +62,7 @@ class RemoteQueries(QObject):
             return
         self._next += 1
         self._replies[self._next] = reply
+        log.info("Command-line query %d: %s", self._next, request.get("op"))
         self._runner.submit(str(request.get("op")), self._next, job)
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
@@ -69,6 +70,7 @@ class RemoteQueries(QObject):
 
     def _on_finished(self, _kind: str, ticket: int, hits: object) -> None:
         reply = self._replies.pop(ticket, None)
+        log.info("Command-line query %d answered", ticket)
         if reply is not None:
             reply({"ok": True, "hits": [hit_row(h) for h in hits]})  # type: ignore[attr-defined]
 
