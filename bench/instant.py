@@ -131,9 +131,13 @@ def app_running(spec: str, home: Path, runs: int, loaded_before: int) -> dict[st
                 break
             time.sleep(0.2)
         result["full_model_loaded_after_window_s"] = round(time.perf_counter() - shown, 2)
-        times = [timed([PY, "-m", "inphotos", "--home", str(home), "--model", spec, "search", q, "-k", "10"],
-                       env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT) for q in QUERIES[:runs]]
+        times, bare = [], []
+        for q in QUERIES[:runs]:  # with a bare interpreter's start alternately: the floor
+            times.append(timed([PY, "-m", "inphotos", "--home", str(home), "--model", spec, "search", q,
+                                "-k", "10"], env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT))
+            bare.append(timed([PY, "-c", "print(1)"], cwd=ROOT))
         result["cli_search_app_running_s"] = round(statistics.median(times), 3)
+        result["python_bare_start_s"] = round(statistics.median(bare), 3)
     finally:
         app.terminate()
         app.wait(timeout=60)

@@ -83,7 +83,8 @@ print("RESULT " + json.dumps(out))
 def probe(arch: str, batch: int, runs: int) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-c", PROBE, arch, str(batch), str(runs), json.dumps(QUERIES)],
                           capture_output=True, text=True, cwd=ROOT, timeout=3600,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"})
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1",
+                               "OMP_WAIT_POLICY": "PASSIVE"})  # as InPhotos runs torch
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
             return dict(json.loads(line[len("RESULT "):]))
