@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench soak bundle bundle-test install-desktop uninstall-desktop icons clean
+.PHONY: run test lint bench bench-instant bench-models soak bundle bundle-test install-desktop uninstall-desktop icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ test: lint
 # first time, data kept in bench/.data). Run by hand on a quiet machine; not part of `make test`.
 bench: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# A CLI search from cold (side by side with rclip, when `rclip` is on PATH or in $$RCLIP), with
+# the app open, and how soon the app answers searches; writes docs/benchmarks.md. By hand.
+bench-instant: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench.instant $(BENCH_ARGS)
+
+# Each recommended model (random weights): indexing speed fp32/bf16, text query, memory. By hand.
+bench-models: $(VENV)/.installed-test
+	$(BIN)/python -m bench.models $(BENCH_ARGS)
 
 # Reliability soak: index 20,000 small generated photos, then 1,000 searches; fails if a photo
 # is skipped, a search comes back short or memory grows after warm-up. A few minutes; by hand.

@@ -101,6 +101,8 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
     lines += filters_section(results)
     lines += soak_section(results)
+    lines += instant_section(results)
+    lines += models_section(results)
     lines += [
         "",
         "## Notes",
@@ -223,5 +225,108 @@ def soak_section(results: dict[str, Any]) -> list[str]:
         "Closing the library brings memory back to about its level after the warm-up photos",
         "(`soak_rss_after_close_mb`). Searching warms up over the first ~200 searches, then stays",
         "flat.",
+    ]
+    return lines
+
+
+INSTANT_ROWS = [
+    ("cli_search_cold_s", "`inphotos search` from process start to printed results, no app "
+     "running (s)", "≤ 1.5 and < rclip"),
+    ("rclip_search_cold_s", "`rclip -n` (3.3, same architecture family, random weights), the same "
+     "queries, alternately (s)", "—"),
+    ("cli_search_cold_over_rclip", "InPhotos ÷ rclip", "< 1"),
+    ("cli_search_app_running_s", "`inphotos search` while the app is open, answered by it (s)", "≤ 0.3"),
+    ("python_bare_start_s", "`python -c 'print(1)'` in the same venv, alternately with the line above:"
+     " the floor (s)", "—"),
+    ("app_window_s", "app start → window shown (s)", "≤ 0.3"),
+    ("model_ready_after_window_s", "window shown → the app answers a text search (s)", "≤ 3"),
+    ("full_model_loaded_after_window_s", "window shown → full model loaded, ready to index (s)", "—"),
+    ("text_query_ms_onnx", "warm text query, ONNX text tower (what searches use) (ms)", "—"),
+    ("text_query_ms_torch_fp32", "warm text query, torch fp32, OMP_WAIT_POLICY=ACTIVE (ms)", "—"),
+    ("text_query_ms_torch_fp32_passive", "warm text query, torch fp32, OMP_WAIT_POLICY=PASSIVE (ms)", "—"),
+]
+
+
+def instant_section(results: dict[str, Any]) -> list[str]:
+    r = results.get("instant")
+    if not r:
+        return []
+    lines = [
+        "",
+        "## From cold, side by side with rclip",
+        "",
+        f"Made by `make bench-instant` (`python -m bench.instant --runs {r.get('runs')}`):",
+        f"{r.get('photos')} photos, ViT-B-32 with random weights; rclip's own model files made",
+        "with random weights in its layout (`bench/rclip_models.py`). Medians; InPhotos and rclip",
+        "run alternately so both see the same load. This machine (2 cores) was shared with other",
+        f"work while measuring (load average {r.get('load_average')} at the end), so compare the",
+        f"figures side by side rather than with the goals' absolute numbers. Date: {r.get('date')}.",
+        "",
+        "| figure | what | value | goal |",
+        "| --- | --- | ---: | --- |",
+    ]
+    for key, what, goal in INSTANT_ROWS:
+        lines.append(f"| `{key}` | {what} | {r.get(key, 'not measured')} | {goal} |")
+    for key in ("cli_search_cold_s_runs", "rclip_search_cold_s_runs"):
+        if key in r:
+            lines.append(f"\nEach run, `{key[:-5]}`: {', '.join(str(x) for x in r[key])} s.")
+    lines += [
+        "",
+        "How: a text search loads only the text tower, exported once (when the full model first",
+        "loads, e.g. by `inphotos index` or the app) to ONNX Runtime in fp32, optimised and with",
+        "its weights mapped from the cache (`ml/text_onnx.py`); CLIP's tokenizer runs in plain",
+        "Python from a pre-parsed vocabulary. So the search imports neither torch nor open_clip",
+        "(a test checks it). While the app is open, the command asks it over its local socket",
+        "and prints its answer. The app answers searches as soon as the text tower is loaded;",
+        "the full model (torch, both towers) loads behind it for indexing.",
+        "",
+        "OMP_WAIT_POLICY=PASSIVE (kept for indexing: ~8% end to end) no longer taxes searches:",
+        "ONNX Runtime has its own thread pool, which ignores it. The two torch figures above",
+        "show why the setting matters on a busy machine: spinning OpenMP threads fight the",
+        "other processes for the cores (issue #14 measured the reverse on a quiet machine:",
+        "22 ms active, 52 ms passive).",
+    ]
+    return lines
+
+
+def models_section(results: dict[str, Any]) -> list[str]:
+    rows = results.get("models")
+    if not rows:
+        return []
+    meta = results.get("models_meta", {})
+    lines = [
+        "",
+        "## The recommended models on this CPU",
+        "",
+        "Made by `make bench-models` (`python -m bench.models`): each recommended model's",
+        "architecture with random weights; model-only indexing speed on batches of "
+        f"{meta.get('batch', '?')} (img/s, fp32 and bf16), warm text query (ms, the pass InPhotos",
+        "runs), peak memory while encoding images in fp32 (MB), and the published COCO text→image",
+        f"R@1 of the weights. Medians. Date: {meta.get('date', '?')}.",
+        "",
+        "| model | img/s fp32 | img/s bf16 | × ViT-B-32 (fp32) | text query ms | memory MB | COCO R@1 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['spec']} | {row.get('img_per_s_fp32', '—')} | {row.get('img_per_s_bf16', '—')} | "
+            f"{row.get('vs_b32_fp32', '—')} | {row.get('text_query_ms', '—')} | "
+            f"{row.get('rss_mb', '—')} | {row.get('coco_r1', '—')} |")
+    lines += [
+        "",
+        "Memory includes importing torch (its CUDA build: ~750 MB of the figure). The text",
+        "query here is torch's (what a model whose text tower cannot be exported uses); a",
+        "plain CLIP text tower is searched through ONNX Runtime instead (see above).",
+        "",
+        "The default follows one rule: the best published retrieval quality among models that",
+        "index at least 0.8× as fast as ViT-B-32 in the same run, answer a warm text query in",
+        "50 ms or less and index in 1.5 GB or less. MobileCLIP-S1/S2 and SigLIP 2 B/16 index",
+        "far slower than ViT-B-32 on this CPU (MobileCLIP's convolutional image towers gain",
+        "nothing from bf16 here, while ViT-B-32 gains 2-4×); ViT-B-32-256 (R@1 39.9 against",
+        "39.3) is below 0.8× with bf16, the precision InPhotos picks on this CPU. So the",
+        "default stays ViT-B-32 (laion2b). The multilingual model needs its text tower's",
+        "files from the Hugging Face hub and could not be measured offline. Where a CPU's",
+        "load changes between models (this machine is shared), the ratios move too: rerun",
+        "`make bench-models` on a quiet machine before acting on a small difference.",
     ]
     return lines

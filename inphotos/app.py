@@ -95,10 +95,13 @@ def main(argv: Options | Sequence[str] | None = None) -> int:
     server.show_requested.connect(window.bring_to_front)
     window.closing.connect(server.close)  # a launch from now on waits for this process to end
     quit_on_signals(window)
-    if os.environ.get("INPHOTOS_STARTUP_PROBE"):  # `make bench`: time to a shown window, then quit
+    answer_cli_queries(server, window.session)
+    probe = os.environ.get("INPHOTOS_STARTUP_PROBE")
+    if probe:  # `make bench`: time to a shown window, then quit ("stay": keep running)
         from PyQt6.QtCore import QTimer
 
-        QTimer.singleShot(0, lambda: (print("window-shown", flush=True), window.close()))  # noqa: T201
+        QTimer.singleShot(0, lambda: (print("window-shown", flush=True),  # noqa: T201
+                                      None if probe == "stay" else window.close()))
     code = int(app.exec())
     instance_lock.release()
     if existing is None:
@@ -137,6 +140,15 @@ def quit_on_signals(window: QWidget) -> None:
     timer = QTimer(window)
     timer.timeout.connect(lambda: None)
     timer.start(200)
+
+
+def answer_cli_queries(server, session) -> None:  # type: ignore[no-untyped-def]
+    """`inphotos search|similar` run while the app is open are answered by it (`ipc`)."""
+    from inphotos.workers.remote import RemoteQueries
+
+    remote = RemoteQueries(session, session)
+    session.attach(remote)
+    server.set_query_handler(remote.handle)
 
 
 def already_running_message(window_shown: bool) -> str:

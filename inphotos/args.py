@@ -14,14 +14,21 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from inphotos import __version__
-
 #: As inphotos.records has them (a test checks); not imported from there, which would load
 #: numpy before the app's window can open.
 ORIENTATIONS = ("landscape", "portrait", "square")
 FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff")
 
 COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair")
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked for (importlib.metadata costs ~0.1 s a start)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from inphotos import __version__
+
+        parser.exit(message=f"InPhotos {__version__}\n")
 
 
 class Options(argparse.Namespace):
@@ -137,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="inphotos",
         description="Private, local semantic photo search. With no command, opens the app.",
     )
-    parser.add_argument("--version", action="version", version=f"InPhotos {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("--self-test", action="store_true",
                         help="check that this installation works (imports, store, model, index, "
                              "search in a temporary folder) and exit")

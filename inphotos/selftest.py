@@ -38,9 +38,9 @@ RUNTIME_MODULES = (
     "numpy", "PIL.Image", "pillow_heif", "platformdirs", "objectbox", "objectbox.c",
     "PyQt6.QtCore", "PyQt6.QtGui", "PyQt6.QtWidgets", "PyQt6.QtNetwork",
     "torch", "torchvision", "open_clip", "open_clip.tokenizer", "timm", "huggingface_hub",
-    "safetensors", "ftfy", "regex", "tqdm",
+    "safetensors", "ftfy", "regex", "tqdm", "onnxruntime", "onnx",
     "inphotos.app", "inphotos.args", "inphotos.cli", "inphotos.cli.commands", "inphotos.core.library",
-    "inphotos.ml.embedder", "inphotos.ui.single_instance",
+    "inphotos.ml.embedder", "inphotos.ml.text_onnx", "inphotos.ipc", "inphotos.ui.single_instance",
 )
 ICON = "icons/inphotos.svg"  # the window icon app.py sets
 

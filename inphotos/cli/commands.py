@@ -162,11 +162,32 @@ def _request(args: Options, text: str = "", image_path: str = "") -> SearchReque
                          min_score=args.min_score)
 
 
+def answered_by_app(args: Options, request: SearchRequest) -> bool:
+    """Let the app, when it is running on this library, answer the query (it holds the
+    database) with the same search the command would run; True when it did and the result
+    was printed."""
+    from inphotos import ipc
+
+    paths = use_home(args.home)
+    model = args.model or Settings.load(paths.config_file).model
+    answer = ipc.ask(paths.data, {"op": "search", "request": request.to_json(),
+                                  "image_path": request.image_path, "model": model,
+                                  "k": args.k, "offset": args.offset})
+    if answer is None or answer.get("local"):
+        return False
+    if not answer.get("ok"):
+        raise CliError(str(answer.get("error") or "The app could not answer"))
+    print_result(answer["result"], args.json, args.show_all)
+    return True
+
+
 def cmd_search(args: Options) -> int:
     _check_query_options(args)
     text = " ".join(args.text)
     if not text.strip():
         raise CliError("Type something to search for")
+    if answered_by_app(args, _request(args, text=text)):
+        return 0
     with open_library(args) as lib:
         _require_photos(lib)
         result = lib.search(_request(args, text=text), k=args.k, offset=args.offset)
@@ -178,9 +199,11 @@ def cmd_similar(args: Options) -> int:
     _check_query_options(args)
     if not os.path.exists(args.file):
         raise CliError(f"File not found: {args.file}")
+    request = _request(args, text=args.text, image_path=os.path.abspath(args.file))
+    if answered_by_app(args, request):
+        return 0
     with open_library(args) as lib:
         _require_photos(lib)
-        request = _request(args, text=args.text, image_path=os.path.abspath(args.file))
         print_result(lib.search(request, k=args.k, offset=args.offset), args.json, args.show_all)
     return 0
 

@@ -10,11 +10,14 @@ import re
 import sys
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from tqdm import tqdm
+from inphotos.ipc import hit_row
 
-from inphotos.records import Hit, IndexProgress, SearchResult
+if TYPE_CHECKING:  # a query answered by the running app prints without importing numpy or tqdm
+    from tqdm import tqdm
+
+    from inphotos.records import Hit, IndexProgress, SearchResult
 
 #: How often a bar may redraw: a terminal redraws in place; a pipe or log file gets a line each
 #: time, so it gets few enough lines to read.
@@ -35,41 +38,42 @@ def print_json(data: Any) -> None:
 
 def print_hits(hits: Sequence[Hit], as_json: bool) -> None:
     """One `score  path` line per hit, or a JSON list."""
+    print_hit_rows([hit_row(h) for h in hits], as_json)
+
+
+def print_hit_rows(rows: Sequence[dict[str, Any]], as_json: bool) -> None:
+    """`print_hits` for hits as `ipc.hit_row` gives them (e.g. answered by the running app)."""
     if as_json:
-        print_json([
-            {"path": h.photo.path, "score": round(h.score, 6), "id": h.photo.id,
-             "width": h.photo.width, "height": h.photo.height, "taken_ms": h.photo.taken_ms}
-            for h in hits
-        ])
+        print_json(list(rows))
         return
-    if not hits:
+    if not rows:
         print("No matching photos.", file=sys.stderr)
-    for h in hits:
-        print(f"{h.score:.4f}  {h.photo.path}")
+    for row in rows:
+        print(f"{row['score']:.4f}  {row['path']}")
 
 
-def print_result(result: SearchResult, as_json: bool, show_all: bool) -> None:
+def print_result(result: SearchResult | dict[str, Any], as_json: bool, show_all: bool) -> None:
     """A search's hits on stdout (`strength  score  path`, or a JSON list); on stderr, how
-    many matched and how many weaker ones `--all` would show."""
+    many matched and how many weaker ones `--all` would show. `result` may come as the
+    running app sends it (`ipc.result_rows`)."""
+    from inphotos.ipc import result_rows
+
+    data = result if isinstance(result, dict) else result_rows(result)
+    rows = data["hits"]
     if as_json:
-        print_json([
-            {"path": h.photo.path, "score": round(h.score, 6),
-             "strength": round(h.strength, 3) if h.strength >= 0 else None, "match": h.match,
-             "id": h.photo.id, "width": h.photo.width, "height": h.photo.height,
-             "taken_ms": h.photo.taken_ms, "taken_source": h.photo.taken_source}
-            for h in result.hits
-        ])
+        print_json(list(rows))
     else:
-        for h in result.hits:
-            strength = f"{round(h.strength * 100)}%  " if h.strength >= 0 else ""
-            print(f"{strength}{h.score:.4f}  {h.photo.path}")
-    if not result.matched and not result.weaker:
+        for row in rows:
+            strength = f"{round(row['strength'] * 100)}%  " if row.get("strength") is not None else ""
+            print(f"{strength}{row['score']:.4f}  {row['path']}")
+    matched, weaker = int(data.get("matched", 0)), int(data.get("weaker", 0))
+    if not matched and not weaker:
         summary = "No matching photos."
-    elif result.cutoff is None:
-        summary = f"{result.matched} photos"
+    elif data.get("cutoff") is None:
+        summary = f"{matched} photos"
     else:
-        summary = result.summary()
-        if result.weaker and not show_all:
+        summary = str(data.get("summary", ""))
+        if weaker and not show_all:
             summary += " (--all shows them)"
     print(summary, file=sys.stderr)
 
@@ -136,6 +140,8 @@ class IndexProgressBar:
         if p.phase == "scanning" and p.done:
             bar.set_description_str(f"Scanning… {p.done} photos found", refresh=False)
         elif p.phase == "embedding":
+            from tqdm import tqdm
+
             eta = "--:--" if p.eta_s is None else tqdm.format_interval(p.eta_s)
             postfix = f"{p.rate:.1f} img/s, ETA {eta}"
             if p.skipped:
@@ -144,6 +150,8 @@ class IndexProgressBar:
         bar.update(p.done - bar.n)
 
     def _bar(self, fmt: str, total: int | None, leave: bool) -> tqdm:
+        from tqdm import tqdm
+
         # On a terminal the bar is cleared when done, so the report starts on a clean line.
         return tqdm(total=total, file=self.stream, bar_format=fmt, dynamic_ncols=self.tty,
                     mininterval=TTY_INTERVAL_S if self.tty else PIPE_INTERVAL_S, leave=leave)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from inphotos.core.albums import Albums
 from inphotos.core.control import Control
 from inphotos.core.imaging import DecodeError, check_regular_file, decode
 from inphotos.core.indexer import Indexer, ProgressFn
-from inphotos.core.protocols import Embedder
+from inphotos.core.protocols import Embedder, TextEncoder
 from inphotos.core.query import parse_query
 from inphotos.core.relevance import (
     GENERIC_CAPTIONS,
@@ -37,6 +37,7 @@ from inphotos.db.lock import ProcessLock
 from inphotos.db.store import PhotoStore, read_folder_list, read_meta
 from inphotos.errors import ModelError, UserError
 from inphotos.ml.models import ModelSpec, fetch_hub_dims, known_dims, parse_spec, weights_signature
+from inphotos.ml.text_onnx import OnnxTextEncoder, export_dir, exported
 from inphotos.paths import AppPaths
 from inphotos.records import (
     Filters,
@@ -48,6 +49,10 @@ from inphotos.records import (
     SearchRequest,
     SearchResult,
 )
+
+if TYPE_CHECKING:  # imported where used: a search from the command line needs neither
+    from inphotos.core.control import Control
+    from inphotos.core.indexer import Indexer, ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +108,13 @@ class Library:
         self._unavailable: ModelError | None = None
         self._decided = threading.Event()  # cleared while someone decides if the model may load
         self._decided.set()
+        self._text: TextEncoder | None = None  # the text tower alone, when it was exported
+        self._text_lock = threading.Lock()
+        self._text_dir: Path | None = None
+        self._weights = weights_signature(self.spec)
+        if embedder_factory is None and self._weights:  # a test's own embedder keeps text too
+            self._text_dir = export_dir(
+                paths.cache / "text-tower", self.spec.key, self._weights)
         self.batch_size = batch_size
         self.workers = workers
         self.db_dir = paths.databases / self.spec.key
@@ -111,7 +123,6 @@ class Library:
             dims = fetch_hub_dims(self.spec) if self.spec.kind == "hf-hub" else known_dims(self.spec)
         if not dims:
             dims = self.embedder.dims
-        self._weights = weights_signature(self.spec)
         self.store = PhotoStore(self.db_dir, int(dims), self.spec.text, lock=lock, weights=self._weights)
         recorded = self.store.meta.get("weights", "")
         if self._weights and not recorded:
@@ -228,7 +239,45 @@ class Library:
                 self._embedder = emb
                 if self._weights_changed:
                     self._accept_new_weights()
+                self._export_text_tower(emb)
             return self._embedder
+
+    def _export_text_tower(self, emb: Embedder) -> None:
+        """Keep the text tower on its own (once per model), so later searches load only that."""
+        export = getattr(emb, "export_text_tower", None)
+        folder = self._text_dir
+        if export is None or folder is None or exported(folder):
+            return
+        try:
+            export(folder)
+        except Exception:  # an optimisation: searching through the full model still works
+            log.warning("Could not export the text tower of %s", self.spec.text, exc_info=True)
+
+    def load_text_tower(self) -> bool:
+        """Load the text tower exported earlier, if there is one; True when a text search no
+        longer waits for the full model (which may then load in the background)."""
+        with self._text_lock:
+            if self._text is None and self._text_dir is not None and exported(self._text_dir):
+                try:
+                    self._text = OnnxTextEncoder(self._text_dir)
+                except Exception:  # damaged export, no onnxruntime: the full model answers
+                    log.warning("Could not load the exported text tower; using the full model",
+                                exc_info=True)
+                    self._text_dir = None
+            return self._text is not None
+
+    def text_encoder(self) -> TextEncoder:
+        """What encodes a query: the exported text tower alone (no torch; it loads in well
+        under a second), else the full model (loaded on first use)."""
+        if self.load_text_tower():
+            assert self._text is not None
+            return self._text
+        return self.embedder
+
+    @property
+    def text_ready(self) -> bool:
+        """Whether a query can be encoded without waiting for the model to load."""
+        return self._text is not None or self._embedder is not None
 
     def _accept_new_weights(self) -> None:
         """Every photo is embedded again; the old vectors answer searches until replaced."""
@@ -330,6 +379,8 @@ class Library:
     # ------------------------------------------------------------ indexing
 
     def indexer(self) -> Indexer:
+        from inphotos.core.indexer import Indexer
+
         return Indexer(
             self.store, lambda: self.embedder, self.thumbs,
             batch_size=self.batch_size, workers=self.workers,
@@ -359,7 +410,7 @@ class Library:
         if not parsed.positive:
             raise LibraryError("Say what to look for, not only what to leave out"
                                if parsed.negative else "Type something to search for")
-        vecs = np.asarray(self.embedder.encode_text([parsed.positive, *parsed.negative]), np.float32)
+        vecs = np.asarray(self.text_encoder().encode_text([parsed.positive, *parsed.negative]), np.float32)
         vec = vecs[0]
         if parsed.negative:
             vec = vec - NEGATIVE_WEIGHT * vecs[1:].mean(axis=0)
@@ -515,6 +566,7 @@ class Library:
         Raises:
             LibraryError: the file cannot be read as an image.
         """
+
         try:
             check_regular_file(path)
             d = decode(path, self.embedder.pixel_spec, want_thumbnail=False)

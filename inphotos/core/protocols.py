@@ -22,3 +22,9 @@ class Embedder(Protocol):
     def encode_pixels(self, batch: np.ndarray) -> np.ndarray: ...
 
     def encode_text(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class TextEncoder(Protocol):
+    """Turns text into L2-normalised float32 vectors (a full `Embedder` is one too)."""
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray: ...

@@ -69,7 +69,7 @@ class ViewController(QObject):
             self.model.set_photos([])
             self.status.emit(cannot_search(why))
             return
-        if not self.session.lib.embedder_loaded:
+        if not self.session.lib.text_ready:
             self.status.emit("Searching as soon as the model is loaded…")
         self.session.queries.search_text(text)
 

@@ -240,6 +240,9 @@ class ModelService(QObject):
 
     download_progress = pyqtSignal(int, int)  # bytes done, total
     model_ready = pyqtSignal(str)  # description
+    # Text searches no longer wait for the model: its text tower, exported on an earlier run,
+    # loaded in under a second (emitted from the loading thread, before model_ready).
+    search_ready = pyqtSignal()
     model_failed = pyqtSignal(object)  # the exception
 
     def __init__(self, library: Library | None, parent: QObject | None = None,
@@ -304,6 +307,8 @@ class ModelService(QObject):
             from inphotos.ml.embedder import download_weights
 
             download_weights(lib.spec.text, progress)
+            if lib.load_text_tower():  # the text tower alone, in under a second: search first
+                self.search_ready.emit()
             emb = lib.embedder
             return f"{emb.name} on {getattr(emb, 'device', 'cpu')}"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
@@ -66,6 +67,7 @@ class LibrarySession(QObject):
     def closed(self) -> bool:
         """Whether the session was shut down (answers still queued are to be ignored)."""
         return self._closed
+        self._attached: list[Any] = []
 
     @property
     def lib(self) -> Library:
@@ -164,6 +166,11 @@ class LibrarySession(QObject):
 
     # ------------------------------------------------------------ shutdown
 
+    def attach(self, service: Any) -> None:
+        """Stop `service` (anything with `shutdown(timeout_ms)`) first at shutdown, before the
+        library closes: e.g. the answers to command-line queries (`workers.remote`)."""
+        self._attached.append(service)
+
     def shutdown(self, wait_ms: int = 300) -> bool:
         """Stop every service and close the library (on quit); False if work was still running.
 
@@ -176,6 +183,9 @@ class LibrarySession(QObject):
         if self._closed:  # closed twice (a signal and Ctrl+Q): once is enough
             return True
         self._closed = True
+        for extra in self._attached:
+            extra.blockSignals(True)
+            extra.shutdown(min(wait_ms, 200))
         services = (self.index, self.queries, self.thumbs, self.model)
         # Answers already on their way must not reach a window that is closing.
         for service in services:

@@ -449,3 +449,23 @@ def test_a_good_photo_renamed_over_a_bad_file_clears_its_skip_record(
     assert library.store.photo_by_path(str(broken)) is not None
     assert library.store.skipped() == []
     assert library.stats()["skipped"] == 0
+
+
+def test_the_newest_photos_are_indexed_first(library, photos: Path) -> None:
+    """Cancelled after the first batch, the photos already searchable are the newest ones."""
+    files = sorted(photos.rglob("*.jpg"))
+    for age, path in enumerate(files):  # the last file listed is the oldest
+        os.utime(path, (1_600_000_000 - age * 3600, 1_600_000_000 - age * 3600))
+    library.add_folder(photos)
+    library.batch_size = 3
+    control = Control()
+
+    def progress(p: IndexProgress) -> None:
+        if p.phase == "embedding" and p.done >= 3:
+            control.cancel()
+
+    report = library.index(progress=progress, control=control)
+    assert report.cancelled
+    indexed = set(_indexed(library))
+    assert {str(p) for p in files[: len(indexed)]} == indexed
+    assert 3 <= len(indexed) < len(files)
