@@ -494,7 +494,7 @@ class Library:
                     rng = np.random.default_rng(0)
                     ids = sorted(rng.choice(ids, SAMPLE_SIZE, replace=False).tolist())
                 sample = self.store.embeddings(ids)
-                captions = np.asarray(self.embedder.encode_text(list(GENERIC_CAPTIONS)), np.float32)
+                captions = np.asarray(self.text_encoder().encode_text(list(GENERIC_CAPTIONS)), np.float32)
 
                 def best(vec: np.ndarray) -> float | None:
                     top = ranked(self.store, vec, 1)

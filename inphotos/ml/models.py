@@ -84,8 +84,8 @@ RECOMMENDED = (
     Recommended(
         "ViT-B-32:laion2b_s34b_b79k",
         "Balanced (default)",
-        "The fastest of these to index on a computer without a graphics card, with good "
-        "matches for everyday searches. Searches in English.",
+        "Fast on any laptop: the quickest of these to index without a graphics card, with "
+        "good matches for everyday searches. Searches in English.",
         "Measured here (docs/benchmarks.md): 5.3 photos/s in fp32, 19.6 in bf16 (model only, "
         "random weights); COCO text→image recall@1 39.3; 512-dimensional vectors; a 600 MB "
         "download.",

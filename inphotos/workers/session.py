@@ -62,12 +62,12 @@ class LibrarySession(QObject):
         self._closed = False
         #: Why the model asked for could not be used when the library was opened, if so.
         self.model_refusal: ModelError | None = None
+        self._attached: list[Any] = []
 
     @property
     def closed(self) -> bool:
         """Whether the session was shut down (answers still queued are to be ignored)."""
         return self._closed
-        self._attached: list[Any] = []
 
     @property
     def lib(self) -> Library:

@@ -52,16 +52,17 @@ def test_search_and_similar_are_answered_by_the_running_app(
 ) -> None:
     base = ["--home", str(home.data.parent), "--model", tiny_model]
     expected = [h.photo.path for h in app_side.lib.search_text("a red photo", k=3)]
-    rc, out, _ = run_cli(qtbot, capsys, [*base, "search", "a red photo", "-k", "3", "--json"])
+    # --all: everything ranked (a random-weight model matches nothing past the cut-off)
+    rc, out, _ = run_cli(qtbot, capsys, [*base, "search", "a red photo", "-k", "3", "--all", "--json"])
     assert rc == 0
     assert [row["path"] for row in json.loads(out)] == expected
 
-    rc, out, _ = run_cli(qtbot, capsys, [*base, "search", "a red photo", "-k", "3"])
+    rc, out, _ = run_cli(qtbot, capsys, [*base, "search", "a red photo", "-k", "3", "--all"])
     assert rc == 0
-    assert [line.split("  ", 1)[1] for line in out.splitlines()] == expected
+    assert [line.rsplit("  ", 1)[1] for line in out.splitlines()] == expected
 
     photo = str(photos / "img_01.jpg")
-    rc, out, _ = run_cli(qtbot, capsys, [*base, "similar", photo, "-k", "2", "--json"])
+    rc, out, _ = run_cli(qtbot, capsys, [*base, "similar", photo, "-k", "2", "--all", "--json"])
     assert rc == 0
     rows = json.loads(out)
     assert len(rows) == 2

@@ -104,7 +104,7 @@ def test_a_cli_text_search_imports_no_torch(home: AppPaths, tiny_model: str, pho
     code = (
         "import sys, json; from inphotos.cli import main; "
         f"rc = main(['--home', {str(home.data.parent)!r}, '--model', {tiny_model!r}, "
-        "'search', 'a red photo', '--json']); "
+        "'search', 'a red photo', '--all', '--json']); "
         "print(json.dumps({'rc': rc, 'torch': 'torch' in sys.modules, "
         "'open_clip': 'open_clip' in sys.modules}), file=sys.stderr)"
     )
