@@ -66,6 +66,13 @@ def _p95(sorted_ms: list[float]) -> float:
     return sorted_ms[int(0.95 * (len(sorted_ms) - 1))]
 
 
+def _p99(sorted_ms: list[float]) -> float:
+    """Near the worst, but not the single worst tick: one stall of the whole machine (a busy
+    neighbour, the kernel) must not decide; work on the GUI thread per progress update, which
+    stalls every few ticks, shows here."""
+    return sorted_ms[int(0.99 * (len(sorted_ms) - 1))]
+
+
 def test_indexing_leaves_the_event_loop_nearly_as_quick_as_idle(qtbot, window, tmp_path: Path) -> None:
     folder = tmp_path / "many"
     _big_photos(folder, 150)
@@ -86,10 +93,11 @@ def test_indexing_leaves_the_event_loop_nearly_as_quick_as_idle(qtbot, window, t
     assert len(idle) > 20
     assert len(busy) > 20, "indexing finished too fast to measure anything"
     typical = (max(_p95(idle), FLOOR_TYPICAL_MS), _p95(busy))
-    worst = (max(idle[-1], FLOOR_WORST_MS), busy[-1])
+    worst = (max(_p99(idle), FLOOR_WORST_MS), _p99(busy))
     report = (
         f"event loop lateness idle -> indexing ({elapsed:.1f} s): "
-        f"p95 {_p95(idle):.1f} -> {_p95(busy):.1f} ms, worst {idle[-1]:.1f} -> {busy[-1]:.1f} ms"
+        f"p95 {_p95(idle):.1f} -> {_p95(busy):.1f} ms, p99 {_p99(idle):.1f} -> {_p99(busy):.1f} ms, "
+        f"worst {idle[-1]:.1f} -> {busy[-1]:.1f} ms"
     )
     print(report)  # noqa: T201 (for -s)
     assert typical[1] <= RATIO * typical[0], report
