@@ -51,6 +51,14 @@ class UserError(InPhotosError, ValueError):
     """A request refused because of what was asked; nothing was changed."""
 
 
+class LibraryError(UserError):
+    """A request the library refuses (a missing folder, a query with no words)."""
+
+
+class AlreadyInLibraryError(LibraryError):
+    """The folder, or a folder holding it, is already in the library."""
+
+
 class TransientError(InPhotosError):
     """A failure that may go away by itself; trying again later is the way out."""
 
