@@ -48,11 +48,29 @@ def main() -> int:
         if win.session.index.running:
             QTimer.singleShot(300, when_indexed)
             return
-        win.search.setText("elephants walking in the savanna")
+        win.show_all_photos()
+        QTimer.singleShot(2500, lambda: shot("timeline"))
+        QTimer.singleShot(3000, filtered_search)
+
+    def filtered_search() -> None:
+        bar = win.filter_bar
+        bar.kind.setCurrentIndex(bar.kind.findData("png"))
+        bar.shape.setCurrentIndex(bar.shape.findData("landscape"))
+        win.search.setText("colourful stripes")
         win.search.force()
         QTimer.singleShot(2500, lambda: (win.scores_action.setChecked(True), win._toggle_scores(),
-                                         shot("search")))
-        QTimer.singleShot(3500, lambda: win.preview.open(2))
+                                         bar.weaker.click() if bar.weaker.isVisible() else None))
+        QTimer.singleShot(4500, lambda: shot("filtered-search"))
+        QTimer.singleShot(5000, plain_search)
+
+    def plain_search() -> None:
+        bar = win.filter_bar
+        bar.kind.setCurrentIndex(0)
+        bar.shape.setCurrentIndex(0)
+        win.search.setText("elephants walking in the savanna")
+        win.search.force()
+        QTimer.singleShot(2500, lambda: shot("search"))
+        QTimer.singleShot(3500, lambda: win.preview.open(0))
         QTimer.singleShot(6000, lambda: (win.preview.dialog.grab().save(str(out / "preview.png")),
                                          print("saved preview"), win.close(), app.quit()))
 

@@ -1,4 +1,5 @@
-"""Paints one grid cell: the thumbnail fitted into a square, a placeholder until it arrives."""
+"""Paints one grid cell: the thumbnail fitted into a 4:3 box, a placeholder until it arrives,
+the month on the timeline's first photo of each month, the match strength or a pin."""
 
 from __future__ import annotations
 
@@ -9,6 +10,14 @@ from PyQt6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from inphotos.ui.photo_model import FailedRole, PinnedRole, ScoreRole, SectionRole, strength_text
 
 PADDING = 6
+#: Cells are landscape 4:3: most photos are landscape (4:3 or 3:2), so square cells left a tall
+#: empty band above and below nearly every photo; a portrait photo fits in a narrower box.
+CELL_ASPECT = 0.75
+
+
+def cell_size(size: int) -> QSize:
+    """A grid cell (padding included) for thumbnails `size` pixels wide."""
+    return QSize(size + 2 * PADDING, round(size * CELL_ASPECT) + 2 * PADDING)
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -20,7 +29,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.show_scores = False
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return QSize(self.size + 2 * PADDING, self.size + 2 * PADDING)
+        return cell_size(self.size)
 
     def paint(
         self, painter: QPainter | None, option: QStyleOptionViewItem,

@@ -93,6 +93,11 @@ class PhotoModel(QAbstractListModel):
                 return i
         return -1
 
+    @property
+    def fetching(self) -> bool:
+        """A page of the timeline is on its way."""
+        return self._fetching
+
     def begin_fetch(self) -> PhotoRecord | None:
         """The last photo, to ask for the pages after it (once at a time; None: no more)."""
         if not self.canFetchMore(QModelIndex()):

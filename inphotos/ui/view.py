@@ -263,11 +263,16 @@ class ViewController(QObject):
         """Scroll the timeline to the newest photo of `year` (or the next older one), loading
         the pages up to it first when they are not loaded yet."""
         row = self.model.first_row_in_year(year)
-        last = self.model.begin_fetch() if row < 0 else None
-        if last is None:
-            self._scroll_to(row if row >= 0 else self.model.rowCount() - 1)
+        if row >= 0:
+            self._scroll_to(row)
             return
         self._pending_year = year
+        last = self.model.begin_fetch()
+        if last is None:
+            if not self.model.fetching:  # every page is here: the oldest photo is the nearest
+                self._pending_year = 0
+                self._scroll_to(self.model.rowCount() - 1)
+            return  # else the page on its way comes back here
         start = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp() * 1000)
         self.session.queries.browse_more(self.filters, last, until_ms=start)
 

@@ -206,23 +206,46 @@ def test_the_timeline_loads_pages_as_it_scrolls_labels_months_and_jumps_to_a_yea
     assert len(results.photos) == 8  # one page, not the library
     assert win.message.says("32 photos")
     model = win.photo_model
-    assert model.canFetchMore(model.index(-1, 0).parent())
     # The first photo of a month carries the month; the next of the same month does not.
     assert model.index(0, 0).data(SectionRole)
     assert not model.index(1, 0).data(SectionRole)
-    # Scrolling to the end loads the next page.
-    with qtbot.waitSignal(win.session.queries.page_ready, timeout=WAIT):
-        win.grid.scrollToBottom()
-        model.fetchMore(model.index(-1, 0).parent())
-    assert model.rowCount() == 16
+    # Scrolling to the end loads the next page (the view asks as soon as it sees the end).
+    win.grid.scrollToBottom()
+    model.fetchMore(model.index(-1, 0).parent())
+    qtbot.waitUntil(lambda: model.rowCount() >= 16, timeout=WAIT)
     # Jump to 2019: the pages up to it load and the grid scrolls to its newest photo.
     assert [win.filter_bar.jump.itemData(i) for i in range(1, win.filter_bar.jump.count())][-2:] \
         == [2021, 2019]
-    with qtbot.waitSignal(win.session.queries.page_ready, timeout=WAIT):
-        win.filter_bar.jump.activated.emit(win.filter_bar.jump.findData(2019))
+    win.filter_bar.jump.activated.emit(win.filter_bar.jump.findData(2019))
+    qtbot.waitUntil(lambda: model.first_row_in_year(2019) >= 0
+                    and win.grid.current_row() == model.first_row_in_year(2019), timeout=WAIT)
     row = win.grid.current_row()
     assert Path(model.photo(row).path).stem == "red_2"
     assert model.index(row, 0).data(SectionRole) == "March 2019"
     names = _names(win)
     assert names.index("red_5") < names.index("red_2")  # newest first
-    qtbot.waitUntil(lambda: not model.canFetchMore(model.index(-1, 0).parent()) or model.rowCount() > 16)
+
+
+def test_a_transparent_png_shows_on_a_checkerboard_in_a_landscape_cell(qtbot, window, tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    from inphotos.core.imaging import CHECKER  # the test may look below the ui layer
+
+    folder = tmp_path / "logos"
+    folder.mkdir()
+    img = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(img).ellipse([150, 100, 250, 200], fill=(0, 120, 0, 255))
+    img.save(folder / "logo.png")
+    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
+        window.add_folder(str(folder))
+    qtbot.waitUntil(lambda: window.photo_model.rowCount() == 1, timeout=WAIT)
+    photo = window.photo_model.photo(0)
+    window.photo_model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)  # asks for it
+    qtbot.waitUntil(lambda: window.photo_model.cached_thumbnail(photo.id) is not None, timeout=WAIT)
+    thumb = window.photo_model.cached_thumbnail(photo.id).toImage()
+    corner = thumb.pixelColor(1, 1)
+    assert (corner.red(), corner.green(), corner.blue()) != (255, 255, 255)
+    assert abs(corner.red() - CHECKER[0][0]) <= 6  # JPEG-cached: nearly the checker's grey
+    # Cells are landscape: a 4:3 photo fills its cell instead of floating in a tall square.
+    grid = window.grid.gridSize()
+    assert grid.height() < grid.width()
