@@ -3,7 +3,9 @@ the actions and menus.
 
 What the grid shows belongs to `ViewController`, the preview to `PreviewController`, dropped
 and pasted images to `DropHandler`, the model to `ModelController`, folders and indexing to
-`LibraryController`; the library and the background services belong to the `LibrarySession`.
+`LibraryController`, smart albums to `AlbumsController`; the filter bar above the grid and
+the folders panel say what to narrow to, and the window passes it to the view. The library
+and the background services belong to the `LibrarySession`.
 The window wires them together, on the GUI thread.
 
 (A little over 300 lines: the widgets, the menus and their wiring are one piece that reads
@@ -27,7 +29,6 @@ from PyQt6.QtGui import (
 )
 from PyQt6.QtWidgets import (
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -44,6 +45,7 @@ from inphotos.config import Settings
 from inphotos.errors import Advice, InPhotosError, LibraryInUseError
 from inphotos.paths import AppPaths
 from inphotos.ui import desktop, drop, photo_actions, window_state
+from inphotos.ui.albums import AlbumsController
 from inphotos.ui.dialogs import SettingsDialog, show_about
 from inphotos.ui.empty_state import EmptyState
 from inphotos.ui.filter_bar import FilterBar
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.library_controller = LibraryController(
             session, self.view, self.folders_panel, self.index_status, self.stack, self)
+        self.albums = AlbumsController(session, self.view, self.folders_panel,
+                                       lambda text: self.message.post(text, "albums"), self)
         self._build_menus()
         self._connect()
         window_state.restore(self, self.splitter, paths.config)
@@ -156,7 +160,7 @@ class MainWindow(QMainWindow):
         act(file_menu, "&Add folder…", self.add_folder, QKeySequence("Ctrl+O"))
         act(file_menu, "&Rescan", self.session.index.start, QKeySequence("F5"))
         act(file_menu, "Find similar to an image &file…", self._similar_to_file_dialog)
-        self.save_album_action = act(file_menu, "Save search as &album…", self.save_album_dialog,
+        self.save_album_action = act(file_menu, "Save search as &album…", self.albums.save_dialog,
                                      QKeySequence("Ctrl+S"))
         act(file_menu, "&Settings…", self.open_settings, QKeySequence("Ctrl+,"))
         file_menu.addSeparator()  # type: ignore[union-attr]
@@ -208,17 +212,11 @@ class MainWindow(QMainWindow):
         self.folders_panel.remove_requested.connect(self.remove_folder)
         self.empty.add_requested.connect(self.add_folder)
         self.folders_panel.folder_chosen.connect(self._on_folder_chosen)
-        self.folders_panel.album_chosen.connect(self.view.open_album)
-        self.folders_panel.album_rename_requested.connect(self.rename_album)
-        self.folders_panel.album_delete_requested.connect(self.delete_album)
         self.filter_bar.changed.connect(self._apply_filters)
         self.filter_bar.sort_changed.connect(self.view.set_sort)
         self.filter_bar.weaker_requested.connect(self.view.show_weaker)
         self.filter_bar.jump_requested.connect(self.view.jump_to_year)
         self.view.weaker_available.connect(self.filter_bar.show_weaker_offer)
-        s.queries.albums_changed.connect(
-            lambda names: self.folders_panel.set_albums(names, self.view.album))
-        s.queries.album_failed.connect(lambda text: self.message.post(text, "albums"))
         selection = self.grid.selectionModel()
         assert selection is not None
         selection.selectionChanged.connect(self._on_selection)
@@ -321,7 +319,7 @@ class MainWindow(QMainWindow):
         if results.kind is not ResultKind.ALBUM:
             self.folders_panel.albums.clearSelection()
 
-    # ------------------------------------------------------------------ narrowing, albums
+    # ------------------------------------------------------------------ narrowing, selection
 
     def _apply_filters(self) -> None:
         self.view.set_filters(self.filter_bar.filters(self.folders_panel.chosen_folder))
@@ -338,52 +336,6 @@ class MainWindow(QMainWindow):
         self.folders_panel.clear_choice()
         self.view.filters = self.filter_bar.filters()
         self.view.show_library()
-
-    def save_album_dialog(self) -> None:
-        """Ask for a name and save what is searched now as a smart album."""
-        why = self._cannot_save_album()
-        if why:
-            QMessageBox.information(self, APP_NAME, why)
-            return
-        default = self.view.request().text or "My album"
-        name, ok = QInputDialog.getText(self, "Save search as album",
-                                        "Album name:", text=default)
-        if ok and name.strip():
-            self.save_album(name.strip())
-
-    def _cannot_save_album(self) -> str:
-        request = self.view.request()
-        if self.view.similar is not None or self.view.kind is ResultKind.SIMILAR:
-            return ("An album saves words and filters; photos found by \"Find similar\" "
-                    "cannot be saved as one.")
-        if not request.text and not request.filters:
-            return "Search for something or choose a filter first; then save it as an album."
-        return ""
-
-    def save_album(self, name: str) -> None:
-        """Save the current search (words, filters, order) as smart album `name`."""
-        why = self._cannot_save_album()
-        if why:
-            self._status(why)
-            return
-        self.session.queries.save_album(name, self.view.request())
-        self._status(f"Saved the album “{name}”")
-
-    def rename_album(self, old: str, new: str) -> None:
-        if self.view.album == old:
-            self.view.album = new
-        self.session.queries.rename_album(old, new)
-
-    def delete_album(self, name: str, confirm: bool = True) -> None:
-        if confirm:
-            answer = QMessageBox.question(
-                self, "Delete album", f"Delete the album “{name}”?\n\nIt is a saved search: "
-                "no photo is deleted.")
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        self.session.queries.remove_album(name)
-        if self.view.album == name:
-            self.show_all_photos()
 
     def _on_selection(self, *_args: object) -> None:
         n = len(self.grid.selectedIndexes())

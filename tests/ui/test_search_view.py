@@ -140,7 +140,7 @@ def test_an_album_is_saved_listed_run_renamed_and_survives_a_restart(
     _type(qtbot, win, "red")
     assert set(_names(win)) == {"red_0", "red_1", "red_2", "redgreen_0", "redgreen_1"}
     with qtbot.waitSignal(win.session.queries.albums_changed, timeout=WAIT):
-        win.save_album("Red landscapes")
+        win.albums.save("Red landscapes")
     assert win.folders_panel.album_names() == ["Red landscapes"]
     # Back to the library, then a click on the album runs the saved search again.
     _results(qtbot, win, lambda: bar.shape.setCurrentIndex(0))
@@ -163,7 +163,7 @@ def test_an_album_is_saved_listed_run_renamed_and_survives_a_restart(
     _results(qtbot, again, lambda: again.view.open_album("Reds"))
     assert len(_names(again)) == 5
     with qtbot.waitSignal(again.session.queries.albums_changed, timeout=WAIT):
-        again.delete_album("Reds", confirm=False)
+        again.albums.delete("Reds", confirm=False)
     assert again.folders_panel.album_names() == []
     again.close()
 
