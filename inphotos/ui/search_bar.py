@@ -7,6 +7,7 @@ from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import QLineEdit, QWidget
 
 DEBOUNCE_MS = 150
+PLACEHOLDER = "Describe a photo — e.g. sunset on a beach -people, \"red car\""
 
 
 class SearchBar(QLineEdit):
@@ -17,7 +18,7 @@ class SearchBar(QLineEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText("Describe a photo — e.g. sunset on a beach -people, \"red car\"")
+        self.setPlaceholderText(PLACEHOLDER)
         self.setToolTip(
             "Describe what is in the photo, in plain words: dog catching a frisbee\n"
             "-word leaves photos of it out: beach -people\n"
@@ -51,6 +52,11 @@ class SearchBar(QLineEdit):
         self._timer.stop()
         self.clear()
         self._last = ""
+
+    def set_refining(self, label: str) -> None:
+        """Say that words now refine "find similar" (`label`: what it started from; "": not)."""
+        self.setPlaceholderText(f"Refine photos like {label} with words — e.g. at night"
+                                if label else PLACEHOLDER)
 
     def keyPressEvent(self, e: QKeyEvent | None) -> None:
         if e is not None and e.key() == Qt.Key.Key_Escape:

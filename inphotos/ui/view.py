@@ -78,6 +78,7 @@ class ViewController(QObject):
     def _leave_similar(self) -> None:
         self.similar = None
         self.album = ""
+        self.search_bar.set_refining("")
 
     def request(self, text: str | None = None) -> SearchRequest:
         """What is asked now (`text`: instead of the search field's words)."""
@@ -132,6 +133,7 @@ class ViewController(QObject):
         name = os.path.basename(photos[0].path)
         label = name if len(photos) == 1 else f"{len(photos)} photos"
         self.similar = (tuple(p.id for p in photos), label)
+        self.search_bar.set_refining(label)
         self.session.queries.similar_to_photos(self.similar[0], label, self.request(""))
 
     def similar_to_file(self, path: str, label: str = "") -> None:

@@ -176,6 +176,7 @@ def test_find_similar_pins_its_photo_and_words_refine_it(qtbot, win) -> None:
     assert win.photo_model.index(0, 0).data(PinnedRole)
     assert not win.photo_model.index(1, 0).data(PinnedRole)
     assert _names(win)[1] == "redgreen_1"
+    assert "Refine photos like redgreen_0.png" in win.search.placeholderText()
     # Typing refines it ("like this one, but green"): the start stays pinned first.
     results = _type(qtbot, win, "green")
     assert results.kind == "similar"
@@ -187,6 +188,7 @@ def test_find_similar_pins_its_photo_and_words_refine_it(qtbot, win) -> None:
     results = _results(qtbot, win, lambda: qtbot.keyClick(win.search, Qt.Key.Key_Escape))
     assert results.kind == "browse"
     assert win.view.similar is None
+    assert "Describe a photo" in win.search.placeholderText()
 
 
 def test_ctrl_a_selects_all_and_the_count_shows(qtbot, win) -> None:
