@@ -48,13 +48,31 @@ def main() -> int:
         if win.session.index.running:
             QTimer.singleShot(300, when_indexed)
             return
+        win.show_all_photos()
+        QTimer.singleShot(2500, lambda: shot("timeline"))
+        QTimer.singleShot(3000, lambda: win.preview.open(0))
+        QTimer.singleShot(5500, lambda: (win.preview.dialog.grab().save(str(out / "preview.png")),
+                                         print("saved preview"), win.preview.dialog.close()))
+        QTimer.singleShot(6000, filtered_search)
+
+    def filtered_search() -> None:
+        # Narrowed to one type and shape, strengths turned on. No words: with a tiny
+        # random-weight model nothing matches a description, so the narrowed library is shown.
+        bar = win.filter_bar
+        bar.kind.setCurrentIndex(bar.kind.findData("png"))
+        bar.shape.setCurrentIndex(bar.shape.findData("landscape"))
+        win.scores_action.setChecked(True)
+        win._toggle_scores()
+        QTimer.singleShot(2500, lambda: shot("filtered-search"))
+        QTimer.singleShot(3000, plain_search)
+
+    def plain_search() -> None:
+        bar = win.filter_bar
+        bar.kind.setCurrentIndex(0)
+        bar.shape.setCurrentIndex(0)
         win.search.setText("elephants walking in the savanna")
         win.search.force()
-        QTimer.singleShot(2500, lambda: (win.scores_action.setChecked(True), win._toggle_scores(),
-                                         shot("search")))
-        QTimer.singleShot(3500, lambda: win.preview.open(2))
-        QTimer.singleShot(6000, lambda: (win.preview.dialog.grab().save(str(out / "preview.png")),
-                                         print("saved preview"), win.close(), app.quit()))
+        QTimer.singleShot(2500, lambda: (shot("search"), win.close(), app.quit()))
 
     later(1000, when_indexed)
     t = 0

@@ -39,6 +39,7 @@ BIG_DECODE_PIXELS = 40_000_000
 _BIG_DECODE = threading.BoundedSemaphore(1)
 #: Thumbnails are stored at this size (long side); the grid shows them at up to this size.
 THUMB_SIZE = 320
+THUMB_CHECKER = 8  # the squares of the checkerboard behind a transparent thumbnail
 FINGERPRINT_CHUNK = 64 * 1024
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -134,20 +135,42 @@ _ORIENTATION = {
 }
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
-    """RGB with transparency flattened onto white (thumbnails of logos and PNGs look right)."""
+def _to_rgb(img: Image.Image, keep_alpha: bool = False) -> Image.Image:
+    """RGB; an image with transparency is RGBA with `keep_alpha`, else flattened onto white
+    (what the model sees: logos and PNGs as on a page)."""
     if img.mode == "RGB":
         return img
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
+        return rgba if keep_alpha else flatten(rgba)
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
         arr = np.asarray(img, dtype=np.float32)
         top = float(arr.max()) or 1.0
         return Image.fromarray((arr * (255.0 / top)).clip(0, 255).astype(np.uint8)).convert("RGB")
     return img.convert("RGB")
+
+
+#: The two greys of the checkerboard a transparent image is shown on (as image editors do):
+#: a white wallpaper with a transparent part stays visible as a picture, not a blank cell.
+CHECKER = ((204, 204, 204), (238, 238, 238))
+
+
+def flatten(img: Image.Image, checker: int = 0) -> Image.Image:
+    """An RGBA image as RGB: on white, or (`checker`: the squares' size in pixels) on a
+    checkerboard. Any other image is returned as it is."""
+    if img.mode != "RGBA":
+        return img
+    if checker > 0:
+        w, h = img.size
+        yy, xx = np.mgrid[0:h, 0:w]
+        odd = ((yy // checker + xx // checker) % 2).astype(bool)
+        board = np.empty((h, w, 3), np.uint8)
+        board[~odd], board[odd] = CHECKER
+        background = Image.fromarray(board)
+    else:
+        background = Image.new("RGB", img.size, (255, 255, 255))
+    background.paste(img, mask=img.getchannel("A"))
+    return background
 
 
 _RESAMPLE = {
@@ -211,9 +234,11 @@ def check_regular_file(path: str | os.PathLike[str]) -> os.stat_result:
 
 
 def open_upright(
-    path: str | os.PathLike[str], min_size: int = 0, first_frame: bool = True
+    path: str | os.PathLike[str], min_size: int = 0, first_frame: bool = True,
+    keep_alpha: bool = False,
 ) -> tuple[Image.Image, int, int, int]:
-    """Open and fully decode an image, upright, as RGB, at least `min_size` on its short side.
+    """Open and fully decode an image, upright, as RGB, at least `min_size` on its short side
+    (`keep_alpha`: RGBA when it has transparency; `flatten` makes it RGB).
 
     Returns (image, full_width, full_height, taken_ms). A JPEG is decoded at the smallest DCT
     scale that still gives `min_size` pixels (0: full size).
@@ -234,7 +259,7 @@ def open_upright(
             big = img.size[0] * img.size[1] > BIG_DECODE_PIXELS  # (after draft: as decoded)
             with _BIG_DECODE if big else contextlib.nullcontext():
                 img.load()
-                rgb = _to_rgb(img)
+                rgb = _to_rgb(img, keep_alpha)
                 factor = min(rgb.size) // min_size if min_size else 0
                 if factor >= 2:
                     # What draft() does for JPEG, for every other format: shrink by an integer
@@ -289,13 +314,14 @@ def decode(
         DecodeError: the file cannot be indexed; the message says why.
     """
     need = max(spec.size if spec else 0, thumb_size if want_thumbnail else 0)
-    rgb, fw, fh, taken = open_upright(path, min_size=need)
+    rgb, fw, fh, taken = open_upright(path, min_size=need, keep_alpha=want_thumbnail)
     try:
-        pixels = model_pixels(rgb, spec) if spec else None
+        pixels = model_pixels(flatten(rgb), spec) if spec else None
         thumb = None
         if want_thumbnail:
             thumb = rgb.copy()
             thumb.thumbnail((thumb_size, thumb_size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+            thumb = flatten(thumb, checker=THUMB_CHECKER)
     except (OSError, ValueError, MemoryError) as e:
         raise DecodeError(f"damaged or unreadable image: {e}") from e
     finally:
@@ -305,10 +331,10 @@ def decode(
 
 def load_preview(path: str | os.PathLike[str], max_side: int) -> Image.Image:
     """An upright RGB image no larger than `max_side`, for the preview pane."""
-    rgb, _, _, _ = open_upright(path, min_size=max_side)
+    rgb, _, _, _ = open_upright(path, min_size=max_side, keep_alpha=True)
     if max(rgb.size) > max_side:
         rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return rgb
+    return flatten(rgb, checker=2 * THUMB_CHECKER)
 
 
 def is_image_name(name: str) -> bool:

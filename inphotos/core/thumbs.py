@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from inphotos.core.imaging import THUMB_SIZE, DecodeError, open_upright
+from inphotos.core.imaging import THUMB_CHECKER, THUMB_SIZE, DecodeError, flatten, open_upright
 from inphotos.fsutil import TEMP_PREFIX, atomic_write, private_dir
 
 log = logging.getLogger(__name__)
@@ -79,10 +79,10 @@ class ThumbnailCache:
         cached = self.get(photo_path, mtime_ns, size)
         if cached is not None:
             return cached
-        rgb, _, _, _ = open_upright(photo_path, min_size=THUMB_SIZE)
+        rgb, _, _, _ = open_upright(photo_path, min_size=THUMB_SIZE, keep_alpha=True)
         try:
             rgb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.BICUBIC, reducing_gap=2.0)
-            return self.put(photo_path, mtime_ns, size, rgb)
+            return self.put(photo_path, mtime_ns, size, flatten(rgb, checker=THUMB_CHECKER))
         except OSError as e:
             raise DecodeError(f"cannot write thumbnail: {e}") from e
         finally:

@@ -1,4 +1,5 @@
-"""Paints one grid cell: the thumbnail fitted into a square, a placeholder until it arrives."""
+"""Paints one grid cell: the thumbnail fitted into a 4:3 box, a placeholder until it arrives,
+the month on the timeline's first photo of each month, the match strength or a pin."""
 
 from __future__ import annotations
 
@@ -6,9 +7,17 @@ from PyQt6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSiz
 from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
 from PyQt6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inphotos.ui.photo_model import FailedRole, ScoreRole
+from inphotos.ui.photo_model import FailedRole, PinnedRole, ScoreRole, SectionRole, strength_text
 
 PADDING = 6
+#: Cells are landscape 4:3: most photos are landscape (4:3 or 3:2), so square cells left a tall
+#: empty band above and below nearly every photo; a portrait photo fits in a narrower box.
+CELL_ASPECT = 0.75
+
+
+def cell_size(size: int) -> QSize:
+    """A grid cell (padding included) for thumbnails `size` pixels wide."""
+    return QSize(size + 2 * PADDING, round(size * CELL_ASPECT) + 2 * PADDING)
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -20,7 +29,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self.show_scores = False
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return QSize(self.size + 2 * PADDING, self.size + 2 * PADDING)
+        return cell_size(self.size)
 
     def paint(
         self, painter: QPainter | None, option: QStyleOptionViewItem,
@@ -60,18 +69,38 @@ class ThumbnailDelegate(QStyledItemDelegate):
                 painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
                 painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, "can't read\nthis photo")
 
+        section = index.data(SectionRole)
+        if section:  # the timeline: the first photo of a month carries its month
+            self._badge(painter, section, QRect(cell.left() + 3, cell.top() + 3, 0, 0),
+                        palette.color(QPalette.ColorRole.Highlight), top_left=True)
         score = index.data(ScoreRole)
-        if score is not None and (self.show_scores or hovered):
-            text = f"{score:.2f}"
-            font = QFont(painter.font())
-            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-            painter.setFont(font)
-            w = painter.fontMetrics().horizontalAdvance(text) + 10
-            h = painter.fontMetrics().height() + 4
+        text = ""
+        if index.data(PinnedRole):
+            text = "this photo"
+        elif score is not None and (self.show_scores or hovered):
+            text = strength_text(score)
+        if text:
+            self._badge(painter, text, cell, QColor(0, 0, 0, 160))
+        painter.restore()
+
+    def _badge(self, painter: QPainter, text: str, cell: QRect, colour: QColor,
+               top_left: bool = False) -> None:
+        """A rounded label: bottom right of `cell`, or at its top left corner."""
+        painter.save()
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        if top_left:
+            font.setBold(True)
+        painter.setFont(font)
+        w = painter.fontMetrics().horizontalAdvance(text) + 10
+        h = painter.fontMetrics().height() + 4
+        if top_left:
+            badge = QRect(cell.left(), cell.top(), w, h)
+        else:
             badge = QRect(cell.right() - w - 3, cell.bottom() - h - 3, w, h)
-            bg = QPainterPath()
-            bg.addRoundedRect(QRectF(badge), h / 2, h / 2)
-            painter.fillPath(bg, QColor(0, 0, 0, 160))
-            painter.setPen(QColor("white"))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+        bg = QPainterPath()
+        bg.addRoundedRect(QRectF(badge), h / 2, h / 2)
+        painter.fillPath(bg, colour)
+        painter.setPen(QColor("white"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QModelIndex, QPoint, QSize, Qt, pyqtSignal
+from PyQt6.QtCore import QModelIndex, QPoint, Qt, pyqtSignal
 from PyQt6.QtGui import QKeyEvent, QWheelEvent
 from PyQt6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from inphotos.records import PhotoRecord
-from inphotos.ui.delegate import PADDING, ThumbnailDelegate
+from inphotos.ui.delegate import ThumbnailDelegate, cell_size
 from inphotos.ui.photo_model import PhotoModel
 
 MIN_THUMB, MAX_THUMB = 80, 320
@@ -48,7 +48,7 @@ class PhotoGrid(QListView):
     def set_thumb_size(self, size: int) -> None:
         size = max(MIN_THUMB, min(MAX_THUMB, int(size)))
         self.delegate.size = size
-        self.setGridSize(QSize(size + 2 * PADDING, size + 2 * PADDING))
+        self.setGridSize(cell_size(size))
         self.verticalScrollBar().setSingleStep(max(20, size // 4))  # type: ignore[union-attr]
         self.scheduleDelayedItemsLayout()
         self.thumb_size_changed.emit(size)

@@ -3,7 +3,9 @@ the actions and menus.
 
 What the grid shows belongs to `ViewController`, the preview to `PreviewController`, dropped
 and pasted images to `DropHandler`, the model to `ModelController`, folders and indexing to
-`LibraryController`; the library and the background services belong to the `LibrarySession`.
+`LibraryController`, smart albums to `AlbumsController`; the filter bar above the grid and
+the folders panel say what to narrow to, and the window passes it to the view. The library
+and the background services belong to the `LibrarySession`.
 The window wires them together, on the GUI thread.
 
 (A little over 300 lines: the widgets, the menus and their wiring are one piece that reads
@@ -34,6 +36,7 @@ from PyQt6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -42,8 +45,10 @@ from inphotos.config import Settings
 from inphotos.errors import Advice, InPhotosError, LibraryInUseError
 from inphotos.paths import AppPaths
 from inphotos.ui import desktop, drop, photo_actions, window_state
+from inphotos.ui.albums import AlbumsController
 from inphotos.ui.dialogs import SettingsDialog, show_about
 from inphotos.ui.empty_state import EmptyState
+from inphotos.ui.filter_bar import FilterBar
 from inphotos.ui.folders import FoldersPanel
 from inphotos.ui.grid import MAX_THUMB, MIN_THUMB, PhotoGrid
 from inphotos.ui.index_status import IndexStatus
@@ -55,6 +60,7 @@ from inphotos.ui.search_bar import SearchBar
 from inphotos.ui.status_line import StatusLine
 from inphotos.ui.view import ViewController
 from inphotos.workers.catalog import IMAGE_EXTENSIONS
+from inphotos.workers.queries import ResultKind, Results
 from inphotos.workers.session import LibrarySession
 
 log = logging.getLogger(__name__)
@@ -83,7 +89,14 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.grid)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.folders_panel)
-        self.splitter.addWidget(self.stack)
+        self.filter_bar = FilterBar(self)
+        content = QWidget(self)
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.filter_bar)
+        column.addWidget(self.stack, 1)
+        self.splitter.addWidget(content)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 1020])
         self.setCentralWidget(self.splitter)
@@ -96,6 +109,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.library_controller = LibraryController(
             session, self.view, self.folders_panel, self.index_status, self.stack, self)
+        self.albums = AlbumsController(session, self.view, self.folders_panel,
+                                       lambda text: self.message.post(text, "albums"), self)
         self._build_menus()
         self._connect()
         window_state.restore(self, self.splitter, paths.config)
@@ -124,6 +139,8 @@ class MainWindow(QMainWindow):
         self.message = StatusLine(self)
         self.index_status = IndexStatus(self)
         status.addWidget(self.message, 1)
+        self.selection_label = QLabel(self)
+        status.addPermanentWidget(self.selection_label)
         status.addPermanentWidget(self.index_status)
         status.addPermanentWidget(self.models.label)
 
@@ -143,6 +160,8 @@ class MainWindow(QMainWindow):
         act(file_menu, "&Add folder…", self.add_folder, QKeySequence("Ctrl+O"))
         act(file_menu, "&Rescan", self.session.index.start, QKeySequence("F5"))
         act(file_menu, "Find similar to an image &file…", self._similar_to_file_dialog)
+        self.save_album_action = act(file_menu, "Save search as &album…", self.albums.save_dialog,
+                                     QKeySequence("Ctrl+S"))
         act(file_menu, "&Settings…", self.open_settings, QKeySequence("Ctrl+,"))
         file_menu.addSeparator()  # type: ignore[union-attr]
         act(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -153,7 +172,9 @@ class MainWindow(QMainWindow):
         self.scores_action = act(view, "Show &scores", self._toggle_scores)
         self.scores_action.setCheckable(True)
         self.scores_action.setChecked(self.settings.show_scores)
-        act(view, "&Whole library", self.view.show_library, QKeySequence("Ctrl+L"))
+        act(view, "&Whole library", self.show_all_photos, QKeySequence("Ctrl+L"))
+        act(view, "Show &weaker matches", self.view.show_weaker)
+        act(view, "Select &all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
 
         help_menu = menubar.addMenu("&Help")
         act(help_menu, "&About InPhotos", self.about)
@@ -190,6 +211,16 @@ class MainWindow(QMainWindow):
         self.folders_panel.add_requested.connect(self.add_folder)
         self.folders_panel.remove_requested.connect(self.remove_folder)
         self.empty.add_requested.connect(self.add_folder)
+        self.folders_panel.folder_chosen.connect(self._on_folder_chosen)
+        self.filter_bar.changed.connect(self._apply_filters)
+        self.filter_bar.sort_changed.connect(self.view.set_sort)
+        self.filter_bar.weaker_requested.connect(self.view.show_weaker)
+        self.filter_bar.jump_requested.connect(self.view.jump_to_year)
+        self.view.weaker_available.connect(self.filter_bar.show_weaker_offer)
+        selection = self.grid.selectionModel()
+        assert selection is not None
+        selection.selectionChanged.connect(self._on_selection)
+        self.photo_model.modelReset.connect(self._on_selection)
 
     # ------------------------------------------------------------------ start and state
 
@@ -202,6 +233,7 @@ class MainWindow(QMainWindow):
             self.session.model.refuse(refusal)
         self.library_controller.library_opened()
         self.view.show_library()
+        self.session.queries.list_albums()
         if refusal is None:
             self.models.load()
 
@@ -278,9 +310,36 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
         self.search.selectAll()
 
-    def _on_results_shown(self, _results: object) -> None:
+    def _on_results_shown(self, results: Results) -> None:
         if self.session.folders():
             self.stack.setCurrentWidget(self.grid)
+        if results.years:
+            self.filter_bar.set_years(results.years)
+        self.filter_bar.set_timeline(results.kind is ResultKind.BROWSE)
+        if results.kind is not ResultKind.ALBUM:
+            self.folders_panel.albums.clearSelection()
+
+    # ------------------------------------------------------------------ narrowing, selection
+
+    def _apply_filters(self) -> None:
+        self.view.set_filters(self.filter_bar.filters(self.folders_panel.chosen_folder))
+
+    def _on_folder_chosen(self, folder: str) -> None:
+        if not folder and self.view.album:  # "All photos" leaves the album for the library
+            self.view.album = ""
+            self.view.kind = ResultKind.BROWSE
+        self.view.set_folder(folder)
+
+    def show_all_photos(self) -> None:
+        """The whole library: no search, no folder chosen (the filter bar's choices stay)."""
+        self.folders_panel.chosen_folder = ""
+        self.folders_panel.clear_choice()
+        self.view.filters = self.filter_bar.filters()
+        self.view.show_library()
+
+    def _on_selection(self, *_args: object) -> None:
+        n = len(self.grid.selectedIndexes())
+        self.selection_label.setText(f"{n:,} selected" if n else "")
 
     def _similar_to_file_dialog(self) -> None:
         patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS))

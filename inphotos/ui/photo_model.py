@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Any
 
 from PyQt6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, pyqtSignal
@@ -24,6 +25,8 @@ PathRole = Qt.ItemDataRole.UserRole + 2
 ScoreRole = Qt.ItemDataRole.UserRole + 3
 RecordRole = Qt.ItemDataRole.UserRole + 4
 FailedRole = Qt.ItemDataRole.UserRole + 5
+PinnedRole = Qt.ItemDataRole.UserRole + 6  # a photo a "find similar" started from
+SectionRole = Qt.ItemDataRole.UserRole + 7  # "March 2021" on the first photo of a month (timeline)
 
 ParentIndex = QModelIndex | QPersistentModelIndex
 
@@ -32,6 +35,7 @@ class PhotoModel(QAbstractListModel):
     """A list of photos; thumbnails are requested lazily and cached in memory."""
 
     thumbnail_needed = pyqtSignal(object)  # PhotoRecord
+    more_needed = pyqtSignal(object)  # the last PhotoRecord: the timeline's next page, please
 
     def __init__(self, cache_size: int = 600, parent: Any = None) -> None:
         super().__init__(parent)
@@ -42,16 +46,72 @@ class PhotoModel(QAbstractListModel):
         self._failed: set[int] = set()
         self._requested: set[int] = set()  # asked for, not arrived or failed yet
         self._cache_size = cache_size
+        self._pinned = 0  # the first rows are the photos a "find similar" started from
+        self._more = False  # the timeline has more pages than loaded
+        self._fetching = False
 
     # ------------------------------------------------------------ content
 
-    def set_photos(self, photos: list[PhotoRecord], scores: list[float] | None = None) -> None:
+    def set_photos(self, photos: list[PhotoRecord], scores: list[float] | None = None,
+                   pinned: int = 0, more: bool = False) -> None:
+        """Show `photos` (with `scores`: match strengths 0-1); the first `pinned` are the
+        photos a "find similar" started from, shown first and marked. `more`: the timeline
+        (no scores) has further pages, asked for with `more_needed` as the view scrolls."""
         self.beginResetModel()
+        self._pinned = pinned
+        self._more = more and scores is None
+        self._fetching = False
         self._photos = list(photos)
         self._scores = list(scores) if scores is not None else None
         self._rows = {p.id: i for i, p in enumerate(self._photos)}
         self._requested.clear()  # new photos (pending loads are cancelled): ask again
         self.endResetModel()
+
+    def append_photos(self, photos: list[PhotoRecord], more: bool) -> None:
+        """The timeline's next page arrived (on the GUI thread)."""
+        self._fetching = False
+        self._more = more
+        fresh = [p for p in photos if p.id not in self._rows]
+        if not fresh:
+            return
+        first = len(self._photos)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        for i, p in enumerate(fresh):
+            self._rows[p.id] = first + i
+        self._photos.extend(fresh)
+        self.endInsertRows()
+
+    @property
+    def timeline(self) -> bool:
+        """Whether the photos are the library by date (no scores): months are labelled."""
+        return self._scores is None
+
+    def first_row_in_year(self, year: int) -> int:
+        """The first loaded photo taken in `year` or before (-1: not loaded yet)."""
+        for i, p in enumerate(self._photos):
+            if p.taken_ms and month_of(p.taken_ms)[0] <= year:
+                return i
+        return -1
+
+    @property
+    def fetching(self) -> bool:
+        """A page of the timeline is on its way."""
+        return self._fetching
+
+    def begin_fetch(self) -> PhotoRecord | None:
+        """The last photo, to ask for the pages after it (once at a time; None: no more)."""
+        if not self.canFetchMore(QModelIndex()):
+            return None
+        self._fetching = True
+        return self._photos[-1]
+
+    def canFetchMore(self, parent: ParentIndex) -> bool:
+        return not parent.isValid() and self._more and not self._fetching and bool(self._photos)
+
+    def fetchMore(self, parent: ParentIndex) -> None:
+        last = self.begin_fetch() if not parent.isValid() else None
+        if last is not None:  # asked once; the page is read off the GUI thread
+            self.more_needed.emit(last)
 
     def photo(self, row: int) -> PhotoRecord | None:
         return self._photos[row] if 0 <= row < len(self._photos) else None
@@ -60,6 +120,10 @@ class PhotoModel(QAbstractListModel):
         if self._scores is None or not 0 <= row < len(self._scores):
             return None
         return self._scores[row]
+
+    @property
+    def pinned(self) -> int:
+        return self._pinned
 
     def row_of(self, photo_id: int) -> int:
         return self._rows.get(photo_id, -1)
@@ -70,7 +134,8 @@ class PhotoModel(QAbstractListModel):
         if len(keep) == len(self._photos):
             return
         scores = [self._scores[i] for i in keep] if self._scores is not None else None
-        self.set_photos([self._photos[i] for i in keep], scores)
+        pinned = sum(1 for i in keep if i < self._pinned)
+        self.set_photos([self._photos[i] for i in keep], scores, pinned)
 
     # ------------------------------------------------------------ thumbnails
 
@@ -122,8 +187,10 @@ class PhotoModel(QAbstractListModel):
             text = p.path
             if p.width and p.height:
                 text += f"\n{p.width} × {p.height}"
-            if score is not None:
-                text += f"\nscore {score:.3f}"
+            if index.row() < self._pinned:
+                text += "\nthe photo this search started from"
+            elif score is not None:
+                text += f"\n{strength_text(score)} match"
             return text
         if role == IdRole:
             return p.id
@@ -135,9 +202,40 @@ class PhotoModel(QAbstractListModel):
             return p
         if role == FailedRole:
             return p.id in self._failed
+        if role == PinnedRole:
+            return index.row() < self._pinned
+        if role == SectionRole:
+            return self._section(index.row())
         return None
+
+    def _section(self, row: int) -> str:
+        """ "March 2021" where a month starts in the timeline, else ""."""
+        if self._scores is not None:
+            return ""
+        p = self._photos[row]
+        if not p.taken_ms:
+            return ""
+        month = month_of(p.taken_ms)
+        if row > 0 and self._photos[row - 1].taken_ms and month_of(self._photos[row - 1].taken_ms) == month:
+            return ""
+        return f"{MONTHS[month[1] - 1]} {month[0]}"
 
     def flags(self, index: ParentIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def month_of(taken_ms: int) -> tuple[int, int]:
+    """(year, month) of a date taken (local time written as UTC, as EXIF dates are stored)."""
+    d = datetime.fromtimestamp(taken_ms / 1000, UTC)
+    return d.year, d.month
+
+
+def strength_text(score: float) -> str:
+    """A match strength (0-1; 0.5 is where matches end) as a person reads it: "73%"."""
+    return f"{round(max(0.0, min(1.0, score)) * 100)}%"

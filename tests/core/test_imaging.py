@@ -13,7 +13,16 @@ import pytest
 from PIL import Image, ImageDraw
 
 from inphotos.core import imaging
-from inphotos.core.imaging import DecodeError, PixelSpec, check_regular_file, decode, model_pixels
+from inphotos.core.imaging import (
+    CHECKER,
+    THUMB_CHECKER,
+    DecodeError,
+    PixelSpec,
+    check_regular_file,
+    decode,
+    load_preview,
+    model_pixels,
+)
 from tests.conftest import make_photo
 
 #: A random model big enough that resizing matters (a 32 px model hides resize differences).
@@ -149,15 +158,25 @@ def test_exif_date_taken_is_the_camera_clock_whatever_the_computers_time_zone(
     assert decode(make_photo(tmp_path / "undated.jpg", seed=3), None).taken_ms == 0
 
 
-def test_transparent_png_is_flattened_onto_white(tmp_path: Path) -> None:
+def test_transparent_png_is_seen_on_white_and_shown_on_a_checkerboard(tmp_path: Path) -> None:
     img = Image.new("RGBA", (100, 80), (0, 0, 0, 0))
     ImageDraw.Draw(img).rectangle([30, 20, 70, 60], fill=(0, 0, 255, 255))
     img.save(tmp_path / "logo.png")
-    d = decode(tmp_path / "logo.png", PixelSpec(size=32))
+    spec = PixelSpec(size=32)
+    d = decode(tmp_path / "logo.png", spec)
+    # The thumbnail: a checkerboard where it is transparent (never a blank white cell).
     assert d.thumbnail is not None
     assert d.thumbnail.mode == "RGB"
-    assert d.thumbnail.getpixel((2, 2)) == (255, 255, 255)
+    assert d.thumbnail.getpixel((2, 2)) == CHECKER[0]
+    assert d.thumbnail.getpixel((2 + THUMB_CHECKER, 2)) == CHECKER[1]
     assert d.thumbnail.getpixel((50, 40)) == (0, 0, 255)
+    # The model still sees it on white, as before (existing indexes stay comparable).
+    on_white = Image.new("RGB", img.size, (255, 255, 255))
+    on_white.paste(img, mask=img.getchannel("A"))
+    on_white.save(tmp_path / "white.png")
+    assert np.array_equal(d.pixels, decode(tmp_path / "white.png", spec).pixels)
+    # The preview too shows the checkerboard.
+    assert load_preview(tmp_path / "logo.png", 200).getpixel((1, 1)) in CHECKER
 
 
 def test_16_bit_greyscale_is_scaled_to_visible_range(tmp_path: Path) -> None:

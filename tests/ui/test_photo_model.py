@@ -19,6 +19,33 @@ def test_model_passes_qt_model_checks(qtmodeltester) -> None:
     qtmodeltester.check(model, force_py=True)
 
 
+def test_timeline_pages_and_pins_pass_qt_model_checks(qtmodeltester, qtbot) -> None:
+    """A timeline that fetches pages (months labelled), and a similar search with a pin."""
+    from inphotos.ui.photo_model import PinnedRole, SectionRole
+
+    month = 31 * 24 * 3600 * 1000
+    dated = [PhotoRecord(path=f"/p/{i}.jpg", folder="/p", size=1, mtime_ns=1, id=i + 1,
+                         taken_ms=1_600_000_000_000 - (i // 3) * month) for i in range(30)]
+    model = PhotoModel()
+    model.set_photos(dated[:10], more=True)
+    asked: list[PhotoRecord] = []
+    model.more_needed.connect(asked.append)
+    qtmodeltester.check(model, force_py=True)  # it calls fetchMore: one page asked for, once
+    model.fetchMore(model.index(-1, 0).parent())
+    assert [p.id for p in asked] == [10]
+    model.append_photos(dated[10:20], more=False)
+    assert model.rowCount() == 20
+    assert not model.canFetchMore(model.index(-1, 0).parent())
+    sections = [model.index(r, 0).data(SectionRole) for r in range(20)]
+    assert sections[0] == "September 2020"
+    assert sum(1 for s in sections if s) == 7  # every third photo starts a month
+    model.set_photos(dated[:5], [1.0, 0.9, 0.8, 0.7, 0.6], pinned=1)
+    qtmodeltester.check(model, force_py=True)
+    assert model.index(0, 0).data(PinnedRole)
+    assert not model.index(1, 0).data(PinnedRole)
+    assert not model.index(0, 0).data(SectionRole)  # a search: no month labels
+
+
 def _red(w: int = 16, h: int = 12) -> QImage:
     image = QImage(w, h, QImage.Format.Format_RGB32)
     image.fill(Qt.GlobalColor.red)

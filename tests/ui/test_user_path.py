@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from PyQt6.QtCore import Qt
 
 from inphotos.ui.photo_model import ScoreRole
+from tests.ui.conftest import colour_window
 
 WAIT = 60_000
 
@@ -38,13 +40,17 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
     first = window.photo_model.photo(0)
     qtbot.waitUntil(lambda: window.photo_model.cached_thumbnail(first.id) is not None, timeout=WAIT)
 
-    # Typing searches (debounced); results carry scores, best first.
+    # Typing searches (debounced): only the matches show (random weights may match nothing),
+    # with scores, best first; the status line says how many.
     results = _results(qtbot, window, lambda: qtbot.keyClicks(window.search, "a red car"))
     assert results.kind == "text"
     assert results.query == "a red car"
     scores = [window.photo_model.index(r, 0).data(ScoreRole) for r in range(window.photo_model.rowCount())]
-    assert len(scores) == 12
+    assert len(scores) == results.result.matched
     assert scores == sorted(scores, reverse=True)
+    assert window.message.says("“a red car”")
+    results = _results(qtbot, window, lambda: qtbot.keyClick(window.search, Qt.Key.Key_Escape))
+    assert len(results.photos) == 12
 
     # Enter opens the preview, which gets a decoded image; Right moves to the next photo.
     window.grid.setFocus()
@@ -68,8 +74,11 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
         window.session.index.start()
     results = _results(qtbot, window, lambda: window.view.find_similar([target]))
     assert results.kind == "similar"
-    assert results.photos[0].path == str(photos / "the_copy.jpg")
-    assert target.id not in {p.id for p in results.photos}
+    # The photo it started from is pinned first; random weights may match nothing else.
+    assert results.pinned == 1
+    assert results.photos[0].id == target.id
+    assert target.id not in {p.id for p in results.photos[1:]}
+    assert len(results.photos) == 1 + results.result.matched
 
     # Esc in the search bar goes back to the whole library.
     results = _results(qtbot, window, lambda: qtbot.keyClick(window.search, Qt.Key.Key_Escape))
@@ -85,46 +94,56 @@ def test_add_index_search_preview_similar_remove(qtbot, window, photos: Path) ->
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty, timeout=WAIT)
 
 
-def test_dropped_image_file_finds_similar_photos(qtbot, window, photos: Path, tmp_path: Path) -> None:
-    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
-        window.add_folder(str(photos))
-    outside = tmp_path / "outside.jpg"
-    shutil.copy(photos / "img_01.jpg", outside)
-    results = _results(qtbot, window, lambda: window.view.similar_to_file(str(outside)))
-    assert results.photos[0].path == str(photos / "img_01.jpg")
-    assert results.scores[0] > 0.999
+# Which photos are similar needs known rankings: these run on ColourEmbedder's window.
+
+@pytest.fixture
+def colour_win(qtbot, home, tmp_path: Path, colour_photos: Path):  # type: ignore[no-untyped-def]
+    win = colour_window(qtbot, home, tmp_path)
+    with qtbot.waitSignal(win.session.index.finished, timeout=WAIT):
+        win.add_folder(str(colour_photos))
+    yield win
+    win.close()
 
 
-def test_pasted_image_file_finds_similar_photos(qtbot, window, photos: Path) -> None:
+def test_dropped_image_file_finds_similar_photos(qtbot, colour_win, colour_photos: Path,
+                                                 tmp_path: Path) -> None:
+    outside = tmp_path / "outside.png"
+    shutil.copy(colour_photos / "redgreen_0.png", outside)
+    results = _results(qtbot, colour_win, lambda: colour_win.view.similar_to_file(str(outside)))
+    assert results.photos[0].path == str(colour_photos / "redgreen_0.png")
+    assert results.scores[0] > 0.99
+
+
+def test_pasted_image_file_finds_similar_photos(qtbot, colour_win, colour_photos: Path) -> None:
     from PyQt6.QtCore import QMimeData, QUrl
     from PyQt6.QtGui import QGuiApplication
 
-    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
-        window.add_folder(str(photos))
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(photos / "img_02.jpg"))])
+    mime.setUrls([QUrl.fromLocalFile(str(colour_photos / "redgreen_0.png"))])
     QGuiApplication.clipboard().setMimeData(mime)
-    results = _results(qtbot, window, window.drops.paste)
+    results = _results(qtbot, colour_win, colour_win.drops.paste)
     assert results.kind == "similar"
-    assert str(photos / "img_02.jpg") not in [p.path for p in results.photos]  # not itself
-    assert len(results.photos) == 11
+    names = [Path(p.path).stem for p in results.photos]
+    assert "redgreen_0" not in names  # not itself
+    assert names[0] == "redgreen_1"
 
 
 def test_a_pasted_picture_is_searched_as_pasted_image_and_leaves_no_file(
-    qtbot, window, photos: Path
+    qtbot, colour_win, colour_photos: Path
 ) -> None:
     from PyQt6.QtGui import QGuiApplication, QImage
 
-    with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
-        window.add_folder(str(photos))
-    QGuiApplication.clipboard().setImage(QImage(str(photos / "img_02.jpg")))
+    window = colour_win
+    QGuiApplication.clipboard().setImage(QImage(str(colour_photos / "redgreen_0.png")))
     results = _results(qtbot, window, window.drops.paste)
     assert results.kind == "similar"
     assert results.query == "pasted image"
     assert window.message.says("Photos similar to pasted image")
     assert results.scores[0] > 0.99  # the library photo it was copied from comes first
-    assert results.photos[0].path == str(photos / "img_02.jpg")
+    assert results.photos[0].path == str(colour_photos / "redgreen_0.png")
     assert not list(window.paths.cache.glob("pasted-*")), "the temporary file is deleted"
+
+
 
 
 def test_preview_of_a_photo_deleted_since_indexing_says_why(qtbot, window, photos: Path) -> None:
