@@ -216,7 +216,10 @@ def test_every_hostile_file_is_indexed_or_skipped_with_a_reason(
         assert top[0] > 180 and top[2] < 80  # noqa: PT018 - the red band is on top
     rec = library.store.photo_by_path(str(zoo / "sideways.jpg"))
     assert (rec.width, rec.height) == (240, 320)
-    assert library.store.photo_by_path(str(zoo / "broken-exif.jpg")).taken_ms == 0
+    # Broken EXIF gives no date taken: the photo is dated by its file, and says so.
+    broken = library.store.photo_by_path(str(zoo / "broken-exif.jpg"))
+    assert broken.taken_source == "file"
+    assert broken.taken_ms == os.stat(zoo / "broken-exif.jpg").st_mtime_ns // 1_000_000
 
     # Every skipped file is listed for the user, and none is retried until it changes.
     recorded = {os.path.relpath(s.path, zoo) for s in library.store.skipped()}
