@@ -17,7 +17,7 @@ from inphotos.core.library import Library
 from inphotos.errors import InPhotosError
 from inphotos.records import IndexProgress, IndexReport
 from inphotos.workers.indexing import IndexService
-from inphotos.workers.queries import ModelService
+from inphotos.workers.model_service import ModelService
 from inphotos.workers.runner import Runner
 from inphotos.workers.session import LibrarySession
 

@@ -20,7 +20,8 @@ from inphotos.core.library import Library
 from inphotos.errors import InPhotosError, ModelError, UserError
 from inphotos.records import FolderInfo
 from inphotos.workers.indexing import IndexService, WriteJob
-from inphotos.workers.queries import ModelService, QueryService
+from inphotos.workers.model_service import ModelService
+from inphotos.workers.queries import QueryService
 from inphotos.workers.runner import Runner
 from inphotos.workers.thumbnails import ThumbnailLoader
 
