@@ -60,7 +60,11 @@ def cmd_index(args: Options) -> int:
 
     with open_library(args) as lib:
         added = 0
+        library_folders = {f.path for f in lib.store.folders()}
         for path in args.paths:
+            if os.path.realpath(os.path.expanduser(path)) in library_folders:
+                added += 1  # a library folder itself: brought up to date below
+                continue
             try:
                 absorbed = _covered_by(lib, path)
                 lib.add_folder(path)

@@ -62,6 +62,17 @@ def test_index_of_a_folder_already_covered_reindexes_nothing(run: Cli, photos: P
     assert "Indexed:" not in again.out
 
 
+def test_index_of_a_library_folder_again_brings_it_up_to_date(run: Cli, photos: Path) -> None:  # noqa: F811
+    from tests.conftest import make_photo
+
+    assert run("index", photos).rc == 0
+    make_photo(photos / "later.jpg", seed=77)
+    again = run("index", photos)  # as the README says: add a folder and index it, any time
+    assert again.rc == 0
+    assert "Nothing new to index" not in again.err
+    assert "1 added" in again.out
+
+
 def test_folders_add_of_a_parent_says_which_folders_it_takes_over(
     run: Cli, photos: Path  # noqa: F811
 ) -> None:
