@@ -23,6 +23,7 @@ from inphotos.records import Filters, SearchRequest
 if TYPE_CHECKING:
     from inphotos.core.control import Control
     from inphotos.core.library import Library
+    from inphotos.records import IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ def open_library(args: Options, repair: bool = False) -> Library:
 
 
 def cmd_index(args: Options) -> int:
-    from inphotos.core.control import Control
     from inphotos.core.library import AlreadyInLibraryError
 
     with open_library(args) as lib:
@@ -80,13 +80,7 @@ def cmd_index(args: Options) -> int:
             return 0
         if not lib.store.folders():
             raise CliError("The library has no folders yet: inphotos index PATH")
-        control = Control()
-        previous = signal.signal(signal.SIGINT, _interrupt_handler(control))
-        try:
-            with IndexProgressBar() as progress:
-                report = lib.index(progress=progress, control=control)
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        report = _index_interruptibly(lib)
         if args.json:
             print_json({
                 "added": report.added, "updated": report.updated, "moved": report.moved,
@@ -104,6 +98,20 @@ def cmd_index(args: Options) -> int:
             for f in report.offline:
                 print(f"  offline (photos kept): {f}")
         return 130 if report.cancelled else 0
+
+
+def _index_interruptibly(lib: Library) -> IndexReport:
+    """Index with a progress bar; the first Ctrl-C stops after the batch in flight, a second
+    at once; the SIGINT handler found is put back."""
+    from inphotos.core.control import Control
+
+    control = Control()
+    previous = signal.signal(signal.SIGINT, _interrupt_handler(control))
+    try:
+        with IndexProgressBar() as progress:
+            return lib.index(progress=progress, control=control)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _interrupt_handler(control: Control) -> Callable[[int, object], None]:
@@ -352,18 +360,11 @@ def cmd_check(args: Options) -> int:
 
 
 def cmd_repair(args: Options) -> int:
-    from inphotos.core.control import Control
 
     with open_library(args, repair=True) as lib:
         print(f"Rebuilding the index of {len(lib.folders())} folder(s) from the photos; "
               "the damaged one was kept aside.", file=sys.stderr)
-        control = Control()
-        previous = signal.signal(signal.SIGINT, _interrupt_handler(control))
-        try:
-            with IndexProgressBar() as progress:
-                report = lib.index(progress=progress, control=control)
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        report = _index_interruptibly(lib)
         print(f"Repaired: {report.summary()} ({lib.store.count()} photos in the library)")
     return 130 if report.cancelled else 0
 
