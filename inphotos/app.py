@@ -68,10 +68,12 @@ def main(argv: Options | Sequence[str] | None = None) -> int:
         try:
             instance_lock = ProcessLock(paths.data / "app.lock")
         except LibraryInUseError:
-            if ring(doorbell, timeout_ms=500):
+            if ring(doorbell, timeout_ms=500) and not _lock_freed(paths, RING_GRACE_S):
                 # The running window comes forward; a box on top of it would only be in the way.
                 log.info("Another instance holds the library; it was asked to show itself")
                 return 0
+            if _lock_freed(paths, 0):
+                continue  # it was quitting as it answered: the library is free now, open it
             if time.monotonic() > deadline:
                 log.info("Another instance holds the library and does not answer")
                 QMessageBox.information(None, APP_NAME, already_running_message(False))
@@ -149,6 +151,26 @@ def answer_cli_queries(server, session) -> None:  # type: ignore[no-untyped-def]
     remote = RemoteQueries(session, session)
     session.attach(remote)
     server.set_query_handler(remote.handle)
+
+
+#: After the running app answered the doorbell: how long to make sure it is not quitting
+#: (a quit that began just as it answered would leave the user with no window at all).
+RING_GRACE_S = 2.0
+
+
+def _lock_freed(paths: AppPaths, within_s: float) -> bool:
+    """Whether the library's app lock is (or becomes, within `within_s`) free: tried, released."""
+    from inphotos.db.lock import LibraryInUseError, ProcessLock
+
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            ProcessLock(paths.data / "app.lock").release()
+            return True
+        except LibraryInUseError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 def already_running_message(window_shown: bool) -> str:
