@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench bench-instant bench-models soak bundle bundle-test install-desktop uninstall-desktop icons clean
+.PHONY: run test lint bench bench-instant bench-models bench-gpu soak bundle bundle-test install-desktop uninstall-desktop icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ bench-instant: $(VENV)/.installed-test
 # Each recommended model (random weights): indexing speed fp32/bf16, text query, memory. By hand.
 bench-models: $(VENV)/.installed-test
 	$(BIN)/python -m bench.models $(BENCH_ARGS)
+
+# The whole GPU check in one run, on a machine with a CUDA GPU (a few minutes): the app's
+# indexing end to end with the model on the GPU, an nvJPEG batch-decode probe, and the cosine
+# of both to the CPU fp32 path; writes bench/results-gpu.json. By hand.
+bench-gpu: $(VENV)/.installed-test
+	$(BIN)/python -m bench.gpu $(BENCH_ARGS)
 
 # Reliability soak: index 20,000 small generated photos, then 1,000 searches; fails if a photo
 # is skipped, a search comes back short or memory grows after warm-up. A few minutes; by hand.
