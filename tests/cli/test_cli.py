@@ -305,7 +305,7 @@ def test_corrupt_weights_from_a_real_process_give_no_traceback(
     proc = subprocess.run(
         [sys.executable, "-m", "inphotos", "--home", str(tmp_path / "home"),
          "--model", f"local-dir:{broken_models['corrupt']}", "search", "beach"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True, text=True, env=env, timeout=240,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr

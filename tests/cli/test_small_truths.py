@@ -30,7 +30,7 @@ def test_an_impossible_model_is_refused_before_torch_loads(spec: str, words: str
          "import sys; from inphotos.cli import main; rc = main(sys.argv[1:]); "
          "sys.exit(10 + rc if 'torch' in sys.modules else rc)",
          "--home", str(tmp_path / "home"), "--model", spec, "search", "a cat"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True, text=True, timeout=240, check=False,
     )
     took = time.monotonic() - t0
     assert done.returncode == 1, done.stderr  # 11 would mean torch was imported
@@ -98,5 +98,5 @@ def test_hugging_face_warnings_are_printed_once(tmp_path: Path, tiny_model: str)
     )
     done = subprocess.run(
         [sys.executable, "-c", script, "--home", str(tmp_path / "home"), "--model", tiny_model,
-         "stats"], capture_output=True, text=True, timeout=120, check=False)
+         "stats"], capture_output=True, text=True, timeout=240, check=False)
     assert done.stderr.count("Retrying in 1s") == 1, done.stderr

@@ -110,7 +110,7 @@ def test_a_cli_text_search_imports_no_torch(home: AppPaths, tiny_model: str, pho
     )
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=240)
     status = json.loads(done.stderr.strip().splitlines()[-1])
     assert status == {"rc": 0, "torch": False, "open_clip": False}, done.stderr
     assert len(json.loads(done.stdout)) == 12

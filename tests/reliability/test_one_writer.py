@@ -37,7 +37,7 @@ def test_second_process_refused_after_the_lock_file_is_deleted(tmp_path: Path) -
              "import sys; from pathlib import Path; from inphotos.db.store import PhotoStore\n"
              "try:\n    PhotoStore(Path(sys.argv[1]), 4, 'm')\n"
              "except Exception as e:\n    print(type(e).__name__); sys.exit(3)\n", str(db)],
-            capture_output=True, text=True, timeout=60, check=False,
+            capture_output=True, text=True, timeout=180, check=False,
         )
         assert probe.returncode == 3, probe.stdout + probe.stderr
         assert "LibraryInUseError" in probe.stdout

@@ -69,7 +69,7 @@ def test_second_app_is_told_the_library_is_in_use_and_nothing_is_corrupted(
         cli = subprocess.run(
             [sys.executable, "-m", "inphotos", "--home", str(home), "--model", tiny_model,
              "--precision", "fp32", "index"],
-            capture_output=True, text=True, env=env, timeout=120, check=False,
+            capture_output=True, text=True, env=env, timeout=240, check=False,
         )
         assert cli.returncode == 1
         assert "in use by another InPhotos" in cli.stderr
