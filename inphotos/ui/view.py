@@ -57,6 +57,9 @@ class ViewController(QObject):
         self.include_weaker = False
         self.similar: tuple[tuple[int, ...], str] | None = None  # photo ids, label
         self.album = ""  # the smart album shown, if any
+        # Asks again for photos like a dropped or pasted image, with the request of the moment
+        # (new filters, order, weaker matches), as a typed search is asked again.
+        self._image_search: Callable[[], object] | None = None
         self.shown: Results | None = None
         self._auto_refresh = QTimer(self)
         self._auto_refresh.setInterval(BROWSE_REFRESH_MS)
@@ -78,6 +81,7 @@ class ViewController(QObject):
 
     def _leave_similar(self) -> None:
         self.similar = None
+        self._image_search = None
         self.album = ""
         self.search_bar.set_refining("")
 
@@ -90,6 +94,7 @@ class ViewController(QObject):
 
     def search(self, text: str) -> None:
         self.include_weaker = False
+        self._image_search = None  # typed words start a search of their own
         self._run(text)
 
     def _run(self, text: str) -> None:
@@ -129,6 +134,7 @@ class ViewController(QObject):
             return
         self.kind = ResultKind.SIMILAR
         self.album = ""
+        self._image_search = None
         self.include_weaker = False
         self.search_bar.clear_silently()
         name = os.path.basename(photos[0].path)
@@ -143,7 +149,8 @@ class ViewController(QObject):
         self._leave_similar()
         self.kind = ResultKind.SIMILAR
         self.search_bar.clear_silently()
-        self.session.queries.similar_to_file(path, label, self.request(""))
+        self._image_search = lambda: self.session.queries.similar_to_file(path, label, self.request(""))
+        self._image_search()
 
     def similar_to_image(self, image: QImage, temp_dir: Path, label: str) -> None:
         if self._model_missing():
@@ -151,7 +158,9 @@ class ViewController(QObject):
         self._leave_similar()
         self.kind = ResultKind.SIMILAR
         self.search_bar.clear_silently()
-        self.session.queries.similar_to_image(image, temp_dir, label, self.request(""))
+        self._image_search = lambda: self.session.queries.similar_to_image(
+            image, temp_dir, label, self.request(""))
+        self._image_search()
 
     # ------------------------------------------------------------ narrowing and order
 
@@ -182,6 +191,8 @@ class ViewController(QObject):
         """Ask again for what is shown, with the current filters and order."""
         if self.album:
             self.open_album(self.album, keep_weaker=True)
+        elif self.kind is ResultKind.SIMILAR and self._image_search is not None:
+            self._image_search()
         elif self.kind is not ResultKind.SIMILAR or self.similar is not None:
             self._run(self.search_bar.text().strip())
 
