@@ -240,10 +240,10 @@ class PhotoGrid(QAbstractItemView):
         current = self.currentIndex()
         row = current.row() if current.isValid() else -1
         act = QAbstractItemView.CursorAction
-        if row < 0 or action is act.MoveHome:
-            target = 0
-        elif action is act.MoveEnd:
+        if action is act.MoveEnd:
             target = n - 1
+        elif row < 0 or action is act.MoveHome:
+            target = 0
         elif action in (act.MoveLeft, act.MovePrevious):
             target = max(0, row - 1)
         elif action in (act.MoveRight, act.MoveNext):

@@ -114,6 +114,8 @@ def test_arrows_move_to_the_photo_really_above_or_below_home_and_end_to_the_ends
     model.set_photos(_photos(80, seed=5), [1.0] * 80)
     layout = grid.layout_
     grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_End)  # no photo current yet (Ctrl+A, a refresh): still the end
+    assert grid.current_row() == 79
     start = layout.row_items(1).start + 1
     grid.setCurrentIndex(model.index(start, 0))
     qtbot.keyClick(grid, Qt.Key.Key_Down)
