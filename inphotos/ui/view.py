@@ -29,6 +29,9 @@ from inphotos.workers.session import LibrarySession
 log = logging.getLogger(__name__)
 
 BROWSE_REFRESH_MS = 2500
+#: Past this many photos loaded, the timeline waits for the end of indexing to refresh: a
+#: refresh reads and lays out everything loaded again (at 100,000, most of a second).
+AUTO_REFRESH_MAX_ROWS = 5000
 
 
 class ViewController(QObject):
@@ -63,7 +66,7 @@ class ViewController(QObject):
         self.shown: Results | None = None
         self._auto_refresh = QTimer(self)
         self._auto_refresh.setInterval(BROWSE_REFRESH_MS)
-        self._auto_refresh.timeout.connect(self._refresh_browse)
+        self._auto_refresh.timeout.connect(self._auto_refresh_browse)
         search.search_requested.connect(self.search)
         search.escaped.connect(self._leave_similar)
         session.queries.results_ready.connect(self._on_results)
@@ -224,6 +227,10 @@ class ViewController(QObject):
             self._auto_refresh.start()
         else:
             self._auto_refresh.stop()
+
+    def _auto_refresh_browse(self) -> None:
+        if self.model.rowCount() <= AUTO_REFRESH_MAX_ROWS:
+            self._refresh_browse()
 
     def _refresh_browse(self) -> None:
         """The timeline again, as far as it is loaded; the answer keeps the person's place."""
