@@ -94,7 +94,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         mode = Qt.AspectRatioMode.KeepAspectRatioByExpanding if close \
             else Qt.AspectRatioMode.KeepAspectRatio
         scaled = pixmap.size().scaled(cell.size(), mode)
-        size = scaled.boundedTo(cell.size())
+        size = scaled.boundedTo(cell.size()).expandedTo(QSize(1, 1))  # never a null pixmap
         device = painter.device()
         ratio = device.devicePixelRatioF() if device is not None else 1.0
         fitted = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
