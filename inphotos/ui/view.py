@@ -263,7 +263,8 @@ class ViewController(QObject):
     def _show_keeping_place(self, results: Results, more: bool) -> None:
         """The refreshed timeline, with the photo at the top, the selection and the current
         photo where they were (photos indexed meanwhile may appear above or below)."""
-        place = self.grid.place()
+        # At the very top, the top it stays: the photos indexed meanwhile show up there.
+        place = self.grid.place() if self.grid.verticalOffset() > 0 else (0, 0)
         selected = {self.model.photo(r).id for r in self.grid.selected_rows()}  # type: ignore[union-attr]
         current = self.model.photo(self.grid.current_row())
         self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more)

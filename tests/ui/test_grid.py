@@ -197,4 +197,14 @@ def test_the_timeline_refreshed_while_indexing_keeps_the_place_selection_and_cur
     assert {model.photo(r).id for r in grid.selected_rows()} == chosen
     assert model.photo(grid.current_row()).id == model.photo(21 + 3).id
     assert w.selection_label.text() == "2 selected"
+
+    # Someone at the very top stays there, and sees the photos indexed meanwhile come in.
+    bar.setValue(0)
+    make_colour_photo(colour_photos / "new" / "newest.jpg", (0, 200, 200), seed=60,
+                      exif_date="2031:01:01 12:00:00")
+    with qtbot.waitSignal(w.session.index.finished, timeout=wait):
+        w.session.index.start()
+    qtbot.waitUntil(lambda: model.rowCount() == 36, timeout=wait)
+    assert bar.value() == 0
+    assert model.photo(0).path.endswith("newest.jpg")
     w.close()
