@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench bench-instant bench-models bench-gpu soak bundle bundle-test install-desktop uninstall-desktop icons clean
+.PHONY: run test lint bench bench-instant bench-grid bench-models bench-gpu soak bundle bundle-test install-desktop uninstall-desktop icons clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench-instant: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench.instant $(BENCH_ARGS)
 
 # Each recommended model (random weights): indexing speed fp32/bf16, text query, memory. By hand.
+# Scroll a 100,000-photo timeline from the newest photo to the oldest; frame times into
+# docs/benchmarks.md. By hand.
+bench-grid: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench.grid_scroll $(BENCH_ARGS)
+
 bench-models: $(VENV)/.installed-test
 	$(BIN)/python -m bench.models $(BENCH_ARGS)
 

@@ -13,10 +13,12 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from PyQt6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
 
 from inphotos.records import PhotoRecord
+from inphotos.ui.justified import box_aspects
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +209,27 @@ class PhotoModel(QAbstractListModel):
         if role == SectionRole:
             return self._section(index.row())
         return None
+
+    def shapes(self, first: int, end: int) -> tuple[np.ndarray, list[str]]:
+        """For the grid's layout, rows first..end-1: each photo's box aspect ratio, and its
+        month label where a month starts (the timeline). Computed for a page at a time with
+        array operations, straight from the records."""
+        photos = self._photos[first:end]
+        n = len(photos)
+        aspects = box_aspects(np.fromiter((p.width for p in photos), np.float64, n),
+                              np.fromiter((p.height for p in photos), np.float64, n))
+        labels = [""] * len(photos)
+        if self._scores is None and photos:
+            start = max(0, first - 1)  # the photo before says whether a month starts here
+            taken = np.fromiter((p.taken_ms for p in self._photos[start:end]), np.int64, end - start)
+            months = taken.astype("datetime64[ms]").astype("datetime64[M]").astype(np.int64)
+            known = taken > 0
+            new = known.copy()
+            new[1:] &= ~known[:-1] | (months[1:] != months[:-1])
+            offset = first - start
+            for i in np.flatnonzero(new[offset:]).tolist():
+                labels[i] = self._section(first + i)
+        return aspects, labels
 
     def _section(self, row: int) -> str:
         """ "March 2021" where a month starts in the timeline, else ""."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PyQt6.QtCore import QObject, QTimer, pyqtSignal
+from PyQt6.QtCore import QItemSelection, QItemSelectionModel, QObject, QTimer, pyqtSignal
 from PyQt6.QtGui import QImage
 
 from inphotos.errors import DownloadError
@@ -29,6 +29,9 @@ from inphotos.workers.session import LibrarySession
 log = logging.getLogger(__name__)
 
 BROWSE_REFRESH_MS = 2500
+#: Past this many photos loaded, the timeline waits for the end of indexing to refresh: a
+#: refresh reads and lays out everything loaded again (at 100,000, most of a second).
+AUTO_REFRESH_MAX_ROWS = 5000
 
 
 class ViewController(QObject):
@@ -57,10 +60,13 @@ class ViewController(QObject):
         self.include_weaker = False
         self.similar: tuple[tuple[int, ...], str] | None = None  # photo ids, label
         self.album = ""  # the smart album shown, if any
+        # Asks again for photos like a dropped or pasted image, with the request of the moment
+        # (new filters, order, weaker matches), as a typed search is asked again.
+        self._image_search: Callable[[], object] | None = None
         self.shown: Results | None = None
         self._auto_refresh = QTimer(self)
         self._auto_refresh.setInterval(BROWSE_REFRESH_MS)
-        self._auto_refresh.timeout.connect(self._refresh_browse)
+        self._auto_refresh.timeout.connect(self._auto_refresh_browse)
         search.search_requested.connect(self.search)
         search.escaped.connect(self._leave_similar)
         session.queries.results_ready.connect(self._on_results)
@@ -68,6 +74,7 @@ class ViewController(QObject):
         session.queries.page_ready.connect(self._on_page)
         model.more_needed.connect(lambda last: session.queries.browse_more(self.filters, last))
         self._pending_year = 0  # a jump to a year waiting for its page to arrive
+        self._refresh = -1  # the request number of a refresh of the timeline shown
 
     def show_library(self) -> None:
         """The whole library, newest first; the search field is emptied."""
@@ -77,6 +84,7 @@ class ViewController(QObject):
 
     def _leave_similar(self) -> None:
         self.similar = None
+        self._image_search = None
         self.album = ""
         self.search_bar.set_refining("")
 
@@ -89,6 +97,7 @@ class ViewController(QObject):
 
     def search(self, text: str) -> None:
         self.include_weaker = False
+        self._image_search = None  # typed words start a search of their own
         self._run(text)
 
     def _run(self, text: str) -> None:
@@ -128,6 +137,7 @@ class ViewController(QObject):
             return
         self.kind = ResultKind.SIMILAR
         self.album = ""
+        self._image_search = None
         self.include_weaker = False
         self.search_bar.clear_silently()
         name = os.path.basename(photos[0].path)
@@ -142,7 +152,8 @@ class ViewController(QObject):
         self._leave_similar()
         self.kind = ResultKind.SIMILAR
         self.search_bar.clear_silently()
-        self.session.queries.similar_to_file(path, label, self.request(""))
+        self._image_search = lambda: self.session.queries.similar_to_file(path, label, self.request(""))
+        self._image_search()
 
     def similar_to_image(self, image: QImage, temp_dir: Path, label: str) -> None:
         if self._model_missing():
@@ -150,7 +161,9 @@ class ViewController(QObject):
         self._leave_similar()
         self.kind = ResultKind.SIMILAR
         self.search_bar.clear_silently()
-        self.session.queries.similar_to_image(image, temp_dir, label, self.request(""))
+        self._image_search = lambda: self.session.queries.similar_to_image(
+            image, temp_dir, label, self.request(""))
+        self._image_search()
 
     # ------------------------------------------------------------ narrowing and order
 
@@ -181,6 +194,8 @@ class ViewController(QObject):
         """Ask again for what is shown, with the current filters and order."""
         if self.album:
             self.open_album(self.album, keep_weaker=True)
+        elif self.kind is ResultKind.SIMILAR and self._image_search is not None:
+            self._image_search()
         elif self.kind is not ResultKind.SIMILAR or self.similar is not None:
             self._run(self.search_bar.text().strip())
 
@@ -202,7 +217,7 @@ class ViewController(QObject):
     def refresh(self) -> None:
         """Ask again for what is shown (the library changed underneath it)."""
         if self.kind is ResultKind.BROWSE:
-            self.session.queries.browse(self.filters)
+            self._refresh_browse()
         elif self.kind is ResultKind.TEXT:
             self.search_bar.force()
 
@@ -213,17 +228,28 @@ class ViewController(QObject):
         else:
             self._auto_refresh.stop()
 
+    def _auto_refresh_browse(self) -> None:
+        if self.model.rowCount() <= AUTO_REFRESH_MAX_ROWS:
+            self._refresh_browse()
+
     def _refresh_browse(self) -> None:
-        if self.kind is ResultKind.BROWSE and not self.grid.selectedIndexes():
-            self.session.queries.browse(self.filters)
+        """The timeline again, as far as it is loaded; the answer keeps the person's place."""
+        if self.kind is ResultKind.BROWSE and not self.model.fetching:  # not over a page on its way
+            # As far as loaded and a page more: photos indexed meanwhile above the place shown
+            # must not push what was below it out of the grid (the view would be cut short).
+            loaded = self.model.rowCount() + self.session.queries.page_size
+            self._refresh = self.session.queries.browse(self.filters, at_least=loaded)
 
     def _on_results(self, results: Results) -> None:
         self.session.thumbs.cancel_pending()
         self.shown = results
         more = results.kind is ResultKind.BROWSE and results.result is not None and results.result.more
         self._pending_year = 0
-        self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more)
-        self.grid.scrollToTop()
+        if results.kind is ResultKind.BROWSE and self._refresh == self.session.queries.generation:
+            self._show_keeping_place(results, more)
+        else:
+            self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more)
+            self.grid.scrollToTop()
         self.status.emit(self.describe(results))
         weaker = results.result.weaker if results.result is not None else 0
         request = results.request
@@ -233,6 +259,26 @@ class ViewController(QObject):
         if results.kind is ResultKind.BROWSE:
             self.set_indexing(self.session.index.running)
         self.results_shown.emit(results)
+
+    def _show_keeping_place(self, results: Results, more: bool) -> None:
+        """The refreshed timeline, with the photo at the top, the selection and the current
+        photo where they were (photos indexed meanwhile may appear above or below)."""
+        # At the very top, the top it stays: the photos indexed meanwhile show up there.
+        place = self.grid.place() if self.grid.verticalOffset() > 0 else (0, 0)
+        selected = {self.model.photo(r).id for r in self.grid.selected_rows()}  # type: ignore[union-attr]
+        current = self.model.photo(self.grid.current_row())
+        self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more)
+        selection = self.grid.selectionModel()
+        assert selection is not None
+        if current is not None and self.model.row_of(current.id) >= 0:
+            selection.setCurrentIndex(self.model.index(self.model.row_of(current.id), 0),
+                                      QItemSelectionModel.SelectionFlag.NoUpdate)
+        rows = sorted(r for r in (self.model.row_of(i) for i in selected) if r >= 0)
+        chosen = QItemSelection()
+        for first, last in _runs(rows):
+            chosen.select(self.model.index(first, 0), self.model.index(last, 0))
+        selection.select(chosen, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.grid.restore_place(place)
 
     def describe(self, results: Results) -> str:
         """The status line for `results`: what is shown, and how many match."""
@@ -293,6 +339,17 @@ class ViewController(QObject):
 
     def _on_query_failed(self, message: str) -> None:
         self.status.emit(message)
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted rows as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if runs and runs[-1][1] == r - 1:
+            runs[-1] = (runs[-1][0], r)
+        else:
+            runs.append((r, r))
+    return runs
 
 
 def cannot_search(why: object) -> str:

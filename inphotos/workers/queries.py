@@ -121,13 +121,20 @@ class QueryService(QObject):
         self._runner.submit(kind, self._generation, fn)
         return self._generation
 
-    def browse(self, filters: Filters | None = None) -> int:
-        """The timeline: the first page of the library (narrowed by `filters`), newest first.
+    @property
+    def generation(self) -> int:
+        """The newest request's number (what `browse` and the searches return)."""
+        return self._generation
+
+    def browse(self, filters: Filters | None = None, at_least: int = 0) -> int:
+        """The timeline: the first page of the library (narrowed by `filters`), newest first
+        (`at_least`: this many photos if there are, for a refresh of the pages shown).
 
         Later pages come with `browse_more` as the grid scrolls; only photo ids are counted
         up front, never every record read.
         """
-        lib, chosen, page = self._lib, filters or Filters(), self.page_size
+        lib, chosen = self._lib, filters or Filters()
+        page = max(self.page_size, -(-at_least // self.page_size) * self.page_size)
 
         def run() -> Results:
             t0 = time.perf_counter()

@@ -228,7 +228,8 @@ def test_the_timeline_loads_pages_as_it_scrolls_labels_months_and_jumps_to_a_yea
     assert names.index("red_5") < names.index("red_2")  # newest first
 
 
-def test_a_transparent_png_shows_on_a_checkerboard_in_a_landscape_cell(qtbot, window, tmp_path: Path) -> None:
+def test_a_transparent_png_shows_on_a_checkerboard_in_a_cell_of_its_shape(
+        qtbot, window, tmp_path: Path) -> None:
     from PIL import Image, ImageDraw
 
     from inphotos.core.imaging import CHECKER  # the test may look below the ui layer
@@ -248,6 +249,6 @@ def test_a_transparent_png_shows_on_a_checkerboard_in_a_landscape_cell(qtbot, wi
     corner = thumb.pixelColor(1, 1)
     assert (corner.red(), corner.green(), corner.blue()) != (255, 255, 255)
     assert abs(corner.red() - CHECKER[0][0]) <= 6  # JPEG-cached: nearly the checker's grey
-    # Cells are landscape: a 4:3 photo fills its cell instead of floating in a tall square.
-    grid = window.grid.gridSize()
-    assert grid.height() < grid.width()
+    # Its cell has its shape: a 4:3 photo fills a 4:3 box, no empty band above or below.
+    cell = window.grid.visualRect(window.photo_model.index(0, 0))
+    assert abs(cell.width() / cell.height() - 4 / 3) < 0.02

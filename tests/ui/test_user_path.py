@@ -114,6 +114,46 @@ def test_dropped_image_file_finds_similar_photos(qtbot, colour_win, colour_photo
     assert results.scores[0] > 0.99
 
 
+def test_a_dropped_or_pasted_image_search_honours_the_filters_as_typed_searches_do(
+        qtbot, colour_win, colour_photos: Path, tmp_path: Path) -> None:
+    from PyQt6.QtCore import QMimeData, QUrl
+    from PyQt6.QtGui import QGuiApplication, QImage
+
+    win = colour_win
+    outside = tmp_path / "outside.jpg"
+    shutil.copy(colour_photos / "red_3.jpg", outside)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(outside))])
+
+    def stems(results) -> set[str]:  # type: ignore[no-untyped-def]
+        return {Path(p.path).stem for p in results.photos}
+
+    # Filters chosen first: a drop searches only 2019.
+    _results(qtbot, win, lambda: win.filter_bar.choose_year(2019))
+    results = _results(qtbot, win, lambda: win.drops.search_with(mime))
+    assert results.kind == "similar"
+    assert results.request.filters.after_ms is not None
+    assert stems(results) == {"red_0", "red_1", "red_2"}
+    assert win.message.says("(filtered)")
+    # Filters changed after: the dropped image is searched again, narrowed the new way.
+    _results(qtbot, win, lambda: win.filter_bar.choose_year(0))
+    results = _results(qtbot, win, lambda: win.filter_bar.shape.setCurrentIndex(
+        win.filter_bar.shape.findData("portrait")))
+    assert results.kind == "similar"
+    assert results.photos
+    assert all(p.height > p.width for p in results.photos)
+    assert {"red_4", "red_5"} <= stems(results)
+    # A pasted picture (no file behind it) too: only PNGs.
+    win.filter_bar.shape.setCurrentIndex(0)
+    QGuiApplication.clipboard().setImage(QImage(str(colour_photos / "redgreen_0.png")))
+    _results(qtbot, win, win.drops.paste)
+    results = _results(qtbot, win, lambda: win.filter_bar.kind.setCurrentIndex(
+        win.filter_bar.kind.findData("png")))
+    assert results.query == "pasted image"
+    assert stems(results) == {"redgreen_0", "redgreen_1"}
+    assert not list(win.paths.cache.glob("pasted-*")), "each temporary file is deleted"
+
+
 def test_pasted_image_file_finds_similar_photos(qtbot, colour_win, colour_photos: Path) -> None:
     from PyQt6.QtCore import QMimeData, QUrl
     from PyQt6.QtGui import QGuiApplication
