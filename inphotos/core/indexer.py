@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from inphotos.core.control import Cancelled, Control
+from inphotos.core.duplicates import link_photos
 from inphotos.core.pipeline import Decoded, background_priority, decode_workers, decoded_batches
 from inphotos.core.plan import Move, Plan, ProgressFn, Work, plan
 from inphotos.core.protocols import Embedder
@@ -118,7 +119,11 @@ class Indexer:
                 rec.size, rec.mtime_ns = m.entry.size, m.entry.mtime_ns
                 rec.ctime_ns = m.entry.ctime_ns
                 batch.photos.append(rec)
+            before = [r.id for r in batch.photos]
             self.store.write(batch)
+            # A move keeps its row and pairs, unless the store had to give the row a new id.
+            link_photos(self.store, [r for r, old in zip(batch.photos, before, strict=True)
+                                     if r.id != old])
 
     def _embed_all(
         self,
@@ -196,6 +201,7 @@ class Indexer:
                 wb.remove_photo_ids.append(d.work.photo_id)
         updated = sum(1 for r in wb.photos if r.id)
         self.store.write(wb)
+        link_photos(self.store, wb.photos)  # each new or changed photo finds its duplicates
         report.updated += updated
         report.added += len(wb.photos) - updated
         report.embedded += len(wb.photos)

@@ -52,6 +52,7 @@ from inphotos.db.meta import (
 )
 from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.db.store_folders import FolderQueries
+from inphotos.db.store_links import Link, LinkQueries
 from inphotos.db.store_queries import FilterQueries
 from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
 from inphotos.fsutil import PRIVATE_FILE_MODE, private_dir
@@ -64,6 +65,7 @@ __all__ = [
     "META_FILE",
     "MODEL_JSON",
     "DiskFullError",
+    "Link",
     "PhotoStore",
     "StoreError",
     "WriteBatch",
@@ -95,7 +97,7 @@ class WriteBatch:
         return bool(self.photos or self.remove_photo_ids or self.skipped or self.remove_skipped_ids)
 
 
-class PhotoStore(FilterQueries, FolderQueries):
+class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
     """An open library database; reads from any thread, one writer at a time.
 
     `close()` refuses new calls at once and never closes ObjectBox under a running call: if
@@ -135,6 +137,7 @@ class PhotoStore(FilterQueries, FolderQueries):
             self._photos = self._store.box(self.schema.photo)
             self._folders = self._store.box(self.schema.folder)
             self._skipped = self._store.box(self.schema.skipped)
+            self._links = self._store.box(self.schema.link)
             if meta:
                 self._check_counts(meta)
             if not meta:
@@ -409,6 +412,8 @@ class PhotoStore(FilterQueries, FolderQueries):
         with WriteTx(self._store):
             if batch.remove_photo_ids or replaced:
                 self._photos.remove_many([*batch.remove_photo_ids, *replaced])
+                # A replaced row comes back under a new id: the indexer links it again.
+                self._drop_links_of([*batch.remove_photo_ids, *replaced])
             if batch.remove_skipped_ids:
                 self._skipped.remove_many(batch.remove_skipped_ids)
             ids = list(self._photos.put(*entities)) if len(entities) > 1 else (
@@ -422,4 +427,9 @@ class PhotoStore(FilterQueries, FolderQueries):
     def remove_photos(self, ids: Sequence[int]) -> int:
         self._check_lock()
         self._before_removing(len(ids))
-        return int(self._photos.remove_many(list(ids))) if ids else 0
+        if not ids:
+            return 0
+        with WriteTx(self._store):
+            removed = int(self._photos.remove_many(list(ids)))
+            self._drop_links_of(ids)
+        return removed
