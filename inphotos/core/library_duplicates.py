@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inphotos.core import duplicates
 from inphotos.core.control import Control
@@ -44,6 +44,20 @@ def trash_reason(e: OSError) -> str:
     if isinstance(e, PermissionError):
         return f"permission denied ({e.strerror})" if e.strerror else "permission denied"
     return e.strerror or str(e)
+
+
+def group_row(group: DuplicateGroup) -> dict[str, Any]:
+    """A group as the CLI's --json prints it: the suggested keeper first."""
+    return {
+        "exact": group.exact,
+        "keeper_reason": group.keeper_reason,
+        "photos": [
+            {"path": p.path, "folder": p.folder, "size": p.size, "width": p.width,
+             "height": p.height, "type": duplicates.file_type(p.path), "taken_ms": p.taken_ms,
+             "keeper": i == 0}
+            for i, p in enumerate(group.photos)
+        ],
+    }
 
 
 class DuplicatesMixin:
