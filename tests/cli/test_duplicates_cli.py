@@ -13,8 +13,17 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.cli.test_cli import Cli, run  # noqa: F401  (the fixture)
+from inphotos.paths import HOME_ENV
+from tests.cli.test_cli import Cli
 from tests.conftest import make_photo
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, tiny_model: str,
+        monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setenv(HOME_ENV, "placeholder")  # --home sets it: restored afterwards
+    monkeypatch.delenv(HOME_ENV)
+    return Cli(capsys, tmp_path / "home", tiny_model)
 
 
 @pytest.fixture
@@ -34,7 +43,7 @@ def test_duplicates_in_json_and_text(run: Cli, copies: Path) -> None:
     assert r.rc == 0
     assert len(r.data) == 1
     group = r.data[0]
-    assert [Path(p["path"]).name for p in group["photos"]][0] in {"p1.jpg", "p1 copy.jpg"}
+    assert Path(group["photos"][0]["path"]).name in {"p1.jpg", "p1 copy.jpg"}
     assert {Path(p["path"]).name for p in group["photos"]} == {"p1.jpg", "p1 copy.jpg", "p1 small.jpg"}
     assert group["exact"] is False
     assert group["keeper_reason"] == "largest (640×480)"
