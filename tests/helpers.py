@@ -313,3 +313,34 @@ def looks_model(folder: Path) -> str:
     config = {"model_cfg": {"embed_dim": LooksEmbedder.dims}}
     (folder / "open_clip_config.json").write_text(json.dumps(config))
     return f"local-dir:{folder}"
+
+
+def temporary_trash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Point send2trash at a freedesktop.org trash inside `tmp_path`, never the user's own
+    (its module reads XDG_DATA_HOME once, at import); returns the trash folder."""
+    import send2trash
+    from send2trash import plat_other
+
+    if send2trash.send2trash is not plat_other.send2trash:
+        pytest.skip("send2trash uses gio here; its trash cannot be redirected")
+    data = tmp_path / "xdg-data"
+    data.mkdir()
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(data))
+    monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(data / "Trash"))
+    monkeypatch.setattr(plat_other, "HOMETRASH", str(data / "Trash"))
+    return data / "Trash"
+
+
+def duplicates_folder(root: Path) -> Path:
+    """Six different photos; photo 0 also has an exact copy (backup/), a re-encoded and a
+    resized copy: one group of four for LooksEmbedder."""
+    from tests.conftest import make_photo
+
+    for i in range(6):
+        make_photo(root / f"p{i}.jpg", seed=i, size=(640, 480), quality=92)
+    (root / "backup").mkdir()
+    shutil.copy2(root / "p0.jpg", root / "backup" / "p0.jpg")
+    Image.open(root / "p0.jpg").save(root / "p0_reencoded.jpg", quality=60)
+    Image.open(root / "p0.jpg").resize((320, 240)).save(root / "p0_small.jpg", quality=90)
+    return root

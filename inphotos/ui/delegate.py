@@ -1,5 +1,6 @@
 """Paints one grid cell: the thumbnail fitted into a 4:3 box, a placeholder until it arrives,
-the month on the timeline's first photo of each month, the match strength or a pin."""
+the month on the timeline's first photo of each month, the match strength or a pin, and the
+count of a stack of duplicates."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from PyQt6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSiz
 from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
 from PyQt6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inphotos.ui.photo_model import FailedRole, PinnedRole, ScoreRole, SectionRole, strength_text
+from inphotos.ui.photo_model import (
+    BadgeRole,
+    FailedRole,
+    PinnedRole,
+    ScoreRole,
+    SectionRole,
+    strength_text,
+)
 
 PADDING = 6
 #: Cells are landscape 4:3: most photos are landscape (4:3 or 3:2), so square cells left a tall
@@ -81,11 +89,15 @@ class ThumbnailDelegate(QStyledItemDelegate):
             text = strength_text(score)
         if text:
             self._badge(painter, text, cell, QColor(0, 0, 0, 160))
+        stack = index.data(BadgeRole)
+        if stack:  # a stack of duplicates: how many photos it holds, at the top right
+            self._badge(painter, stack, QRect(cell.right() - 3, cell.top() + 3, 0, 0),
+                        QColor(0, 0, 0, 170), top_right=True)
         painter.restore()
 
     def _badge(self, painter: QPainter, text: str, cell: QRect, colour: QColor,
-               top_left: bool = False) -> None:
-        """A rounded label: bottom right of `cell`, or at its top left corner."""
+               top_left: bool = False, top_right: bool = False) -> None:
+        """A rounded label: bottom right of `cell`, or at its top left (right) corner."""
         painter.save()
         font = QFont(painter.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
@@ -96,6 +108,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         h = painter.fontMetrics().height() + 4
         if top_left:
             badge = QRect(cell.left(), cell.top(), w, h)
+        elif top_right:
+            badge = QRect(cell.left() - w, cell.top(), w, h)
         else:
             badge = QRect(cell.right() - w - 3, cell.bottom() - h - 3, w, h)
         bg = QPainterPath()

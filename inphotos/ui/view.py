@@ -23,6 +23,7 @@ from inphotos.records import Filters, PhotoRecord, SearchRequest
 from inphotos.ui.grid import PhotoGrid
 from inphotos.ui.photo_model import PhotoModel
 from inphotos.ui.search_bar import SearchBar
+from inphotos.ui.stacks import StackController
 from inphotos.workers.queries import ResultKind, Results
 from inphotos.workers.session import LibrarySession
 
@@ -68,6 +69,7 @@ class ViewController(QObject):
         session.queries.page_ready.connect(self._on_page)
         model.more_needed.connect(lambda last: session.queries.browse_more(self.filters, last))
         self._pending_year = 0  # a jump to a year waiting for its page to arrive
+        self.stacks: StackController | None = None  # duplicates shown as one cell (ui/stacks.py)
 
     def show_library(self) -> None:
         """The whole library, newest first; the search field is emptied."""
@@ -222,7 +224,10 @@ class ViewController(QObject):
         self.shown = results
         more = results.kind is ResultKind.BROWSE and results.result is not None and results.result.more
         self._pending_year = 0
-        self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more)
+        photos, scores = results.photos, results.scores
+        if self.stacks is not None:
+            photos, scores = self.stacks.collapse(photos, scores, results.pinned)
+        self.model.set_photos(photos, scores, pinned=results.pinned, more=more)
         self.grid.scrollToTop()
         self.status.emit(self.describe(results))
         weaker = results.result.weaker if results.result is not None else 0
@@ -286,6 +291,8 @@ class ViewController(QObject):
         self.grid.scrollTo(index, PhotoGrid.ScrollHint.PositionAtTop)
 
     def _on_page(self, photos: list[PhotoRecord], more: bool) -> None:
+        if self.stacks is not None:
+            photos = self.stacks.collapse_more(photos)
         self.model.append_photos(photos, more)
         if self._pending_year:
             year, self._pending_year = self._pending_year, 0

@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from inphotos.core import duplicates
 from inphotos.core.library import Library
 from inphotos.db.meta import write_meta
 from inphotos.paths import AppPaths
 from tests.conftest import make_photo
-from tests.helpers import LooksEmbedder, looks_model, tree_state
+from tests.helpers import LooksEmbedder, duplicates_folder, looks_model, temporary_trash, tree_state
 
 
 @pytest.fixture
@@ -34,15 +33,7 @@ def lib(home: AppPaths, tmp_path: Path) -> Iterator[Library]:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """Six different photos; photo 0 has an exact copy, a re-encoded and a resized copy."""
-    root = tmp_path / "photos"
-    for i in range(6):
-        make_photo(root / f"p{i}.jpg", seed=i, size=(640, 480), quality=92)
-    (root / "backup").mkdir()
-    shutil.copy2(root / "p0.jpg", root / "backup" / "p0.jpg")
-    Image.open(root / "p0.jpg").save(root / "p0_reencoded.jpg", quality=60)
-    Image.open(root / "p0.jpg").resize((320, 240)).save(root / "p0_small.jpg", quality=90)
-    return root
+    return duplicates_folder(tmp_path / "photos")
 
 
 def groups_of(lib: Library, **kw: object) -> list[set[str]]:
@@ -171,25 +162,9 @@ def test_the_background_pass_resumes_after_a_cancel(lib: Library, folder: Path,
     assert groups_of(lib) == expected
 
 
-def _xdg_trash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Point send2trash at a trash inside tmp_path (never the user's own)."""
-    import send2trash
-    from send2trash import plat_other
-
-    if send2trash.send2trash is not plat_other.send2trash:
-        pytest.skip("send2trash uses gio here; its trash cannot be redirected")
-    data = tmp_path / "xdg-data"
-    data.mkdir()
-    monkeypatch.setenv("XDG_DATA_HOME", str(data))
-    monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(data))
-    monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(data / "Trash"))
-    monkeypatch.setattr(plat_other, "HOMETRASH", str(data / "Trash"))
-    return data / "Trash"
-
-
 def test_move_to_trash_moves_only_the_chosen_files_and_the_index_follows(
         lib: Library, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    trash = _xdg_trash(monkeypatch, tmp_path)
+    trash = temporary_trash(monkeypatch, tmp_path)
     lib.add_folder(folder)
     lib.index()
     group = lib.duplicate_groups()[0]
@@ -216,7 +191,7 @@ def test_move_to_trash_moves_only_the_chosen_files_and_the_index_follows(
 
 def test_a_file_that_cannot_be_trashed_is_reported_and_nothing_else_changes(
         lib: Library, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    trash = _xdg_trash(monkeypatch, tmp_path)
+    trash = temporary_trash(monkeypatch, tmp_path)
     lib.add_folder(folder)
     lib.index()
     group = lib.duplicate_groups()[0]
