@@ -193,16 +193,20 @@ def file_type(path: str) -> str:
 
 
 def find_groups(store: PhotoStore, threshold: float = DEFAULT_THRESHOLD, exact_only: bool = False,
-                limit: int | None = None, online: set[str] | None = None) -> list[DuplicateGroup]:
+                limit: int | None = None, online: set[str] | None = None,
+                ids: list[list[int]] | None = None) -> list[DuplicateGroup]:
     """The duplicate groups, largest first (the first `limit`), each keeper first.
 
-    Only the groups' own photos are read, so this is quick however big the library is.
-    With `online` (library folders), photos in other (offline) folders are left out.
+    Only the groups' own photos are read (only those of the first `limit` groups), so this is
+    quick however big the library is. With `online` (library folders), photos in other
+    (offline) folders are left out. `ids`: the groups' ids, when the caller has them already.
     """
     check_threshold(threshold)
     out: list[DuplicateGroup] = []
-    for ids in group_ids(store.links(None if exact_only else threshold), threshold, exact_only):
-        records = [r for r in store.get_photos(ids) if r is not None]
+    if ids is None:
+        ids = group_ids(store.links(None if exact_only else threshold), threshold, exact_only)
+    for group in ids:
+        records = [r for r in store.get_photos(group) if r is not None]
         if online is not None:
             records = [r for r in records if r.folder in online]
         if len(records) < 2:

@@ -76,6 +76,16 @@ class DuplicatesMixin:
         online = {f.path for f in self.store.folders() if f.path not in offline} if offline else None
         return duplicates.find_groups(self.store, threshold, exact_only, limit, online)
 
+    def duplicate_overview(self, threshold: float = duplicates.DEFAULT_THRESHOLD,
+                           limit: int = 500) -> tuple[list[DuplicateGroup], int, int]:
+        """The largest `limit` groups (as `duplicate_groups`), how many groups there are in all
+        and how many photos they hold beside their keepers: what the Duplicates window shows."""
+        ids = duplicates.group_ids(self.store.links(threshold), threshold)
+        offline = self.offline_folders()
+        online = {f.path for f in self.store.folders() if f.path not in offline} if offline else None
+        groups = duplicates.find_groups(self.store, threshold, False, limit, online, ids)
+        return groups, len(ids), sum(len(g) - 1 for g in ids)
+
     def duplicate_stacks(self, threshold: float = duplicates.DEFAULT_THRESHOLD) -> dict[int, list[int]]:
         """Each photo in a group -> its group's ids: what the grid stacks into one cell."""
         return duplicates.stack_map(self.store, threshold)

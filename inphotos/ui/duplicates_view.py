@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import (
 )
 
 from inphotos.records import DuplicateGroup, PhotoRecord, TrashReport
-from inphotos.workers.duplicates import DuplicatesService, total_bytes
+from inphotos.workers.duplicates import DuplicatesService, Overview, total_bytes
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class DuplicatesWindow(QDialog):
     def refresh(self) -> None:
         self.service.load_groups()
 
-    def set_groups(self, groups: list[DuplicateGroup], pending: bool) -> None:
+    def set_groups(self, groups: list[DuplicateGroup], overview: Overview, pending: bool) -> None:
         """Show `groups` (largest first); the group shown before stays chosen if it is still there."""
         current = self.current_group()
         keep = current.keeper.id if current is not None else None
@@ -154,10 +154,14 @@ class DuplicatesWindow(QDialog):
             if keep is not None and any(p.id == keep for p in g.photos):
                 row = i
         self.group_list.blockSignals(False)
-        extra = sum(len(g.photos) - 1 for g in groups)
         if groups:
-            text = (f"{len(groups):,} groups of copies · {extra:,} photos beside the suggested "
-                    f"keepers ({human_size(total_bytes(groups))})")
+            text = (f"{overview.groups:,} groups of copies · {overview.extra_photos:,} photos "
+                    "beside the suggested keepers")
+            if overview.groups > len(groups):
+                text += (f" · the {len(groups):,} largest groups are listed "
+                         f"({human_size(total_bytes(groups))} to free)")
+            else:
+                text += f" ({human_size(total_bytes(groups))})"
         else:
             text = "No duplicates found."
         if pending:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -23,17 +24,28 @@ from inphotos.workers.thumbnails import ThumbnailLoader
 if TYPE_CHECKING:
     from inphotos.workers.session import LibrarySession
 
-__all__ = ["CAPTURE_DISTANCE", "DEFAULT_THRESHOLD", "DuplicatesService"]
+__all__ = ["CAPTURE_DISTANCE", "DEFAULT_THRESHOLD", "DuplicatesService", "Overview"]
 
 log = logging.getLogger(__name__)
 
 TRASH = "trash"
+#: Groups the window lists (largest first): reading them stays quick at any library size.
+GROUPS_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Every group, counted: how many, and how many photos beside their keepers."""
+
+    groups: int
+    extra_photos: int
 
 
 class DuplicatesService(QObject):
     """Reads duplicate groups and stacks off the GUI thread; trashes through the writer."""
 
-    groups_ready = pyqtSignal(list, bool)  # [DuplicateGroup], photos still waiting to be compared
+    #: [DuplicateGroup] (the largest GROUPS_SHOWN), Overview (all groups), photos still to compare
+    groups_ready = pyqtSignal(list, object, bool)
     stacks_ready = pyqtSignal(dict)  # photo id -> its group's ids (a list)
     trashed = pyqtSignal(object)  # TrashReport
     trash_failed = pyqtSignal(str)  # why the trash could not run at all
@@ -62,7 +74,8 @@ class DuplicatesService(QObject):
         lib, threshold = self.session.lib, self.threshold
         self._generation["groups"] += 1
         self._runner.submit("groups", self._generation["groups"],
-                            lambda: (lib.duplicate_groups(threshold), lib.duplicates_pending()))
+                            lambda: (*lib.duplicate_overview(threshold, GROUPS_SHOWN),
+                                     lib.duplicates_pending()))
 
     def load_stacks(self) -> None:
         """Read which photos stack together in the grid (answered by `stacks_ready`)."""
@@ -85,7 +98,8 @@ class DuplicatesService(QObject):
             return
         if kind == "groups":
             assert isinstance(result, tuple)
-            self.groups_ready.emit(list(result[0]), bool(result[1]))
+            groups, total, extra, pending = result
+            self.groups_ready.emit(list(groups), Overview(total, extra), bool(pending))
         else:
             assert isinstance(result, dict)
             self.stacks_ready.emit(result)
