@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from inphotos.core.control import Cancelled, Control
-from inphotos.core.duplicates import link_photos
+from inphotos.core.duplicates import link_photos, pairs_of
 from inphotos.core.pipeline import Decoded, background_priority, decode_workers, decoded_batches
 from inphotos.core.plan import Move, Plan, ProgressFn, Work, plan
 from inphotos.core.protocols import Embedder
@@ -200,8 +200,9 @@ class Indexer:
             if d.work.photo_id:  # a changed file that no longer decodes: drop the stale vector
                 wb.remove_photo_ids.append(d.work.photo_id)
         updated = sum(1 for r in wb.photos if r.id)
+        # Each new or changed photo finds its duplicates, written in the same transaction.
+        wb.pairs = lambda records: pairs_of(self.store, records)
         self.store.write(wb)
-        link_photos(self.store, wb.photos)  # each new or changed photo finds its duplicates
         report.updated += updated
         report.added += len(wb.photos) - updated
         report.embedded += len(wb.photos)

@@ -18,7 +18,7 @@ import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,9 @@ class WriteBatch:
     remove_photo_ids: list[int] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
     remove_skipped_ids: list[int] = field(default_factory=list)
+    #: Finds the duplicate pairs of the photos put (their ids set), inside the transaction:
+    #: the pairs are written with the photos, so a kill never keeps one without the other.
+    pairs: Callable[[Sequence[PhotoRecord]], list[Link]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.photos or self.remove_photo_ids or self.skipped or self.remove_skipped_ids)
@@ -419,6 +422,10 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
             ids = list(self._photos.put(*entities)) if len(entities) > 1 else (
                 [self._photos.put(entities[0])] if entities else []
             )
+            if batch.pairs is not None and entities:
+                for r, i in zip(batch.photos, ids, strict=True):
+                    r.id = int(i)
+                self._put_links([r.id for r in batch.photos], batch.pairs(batch.photos))
             if skipped:
                 self._skipped.put(*skipped)
         return [int(i) for i in ids]

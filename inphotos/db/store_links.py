@@ -92,15 +92,21 @@ class LinkQueries:
     @in_use
     def replace_links(self, photo_ids: Sequence[int], links: Iterable[Link]) -> None:
         """Forget every pair that names one of `photo_ids`, then store `links`: one transaction."""
+        self._check_lock()
+        with WriteTx(self._store):
+            self._put_links(photo_ids, links)
+
+    def _put_links(self, photo_ids: Sequence[int], links: Iterable[Link]) -> None:
+        """Inside a write transaction: `replace_links`."""
         entities = [
             self.schema.link(a=min(lk.a, lk.b), b=max(lk.a, lk.b), distance=lk.distance, exact=lk.exact)
             for lk in links
         ]
-        self._check_lock()
-        with WriteTx(self._store):
-            self._drop_links_of(photo_ids)
-            if entities:
-                self._links.put(*entities)
+        self._drop_links_of(photo_ids)
+        if len(entities) == 1:
+            self._links.put(entities[0])
+        elif entities:
+            self._links.put(*entities)
 
     def _drop_links_of(self, photo_ids: Sequence[int]) -> int:
         """Inside a write transaction: remove the pairs naming any of `photo_ids`."""

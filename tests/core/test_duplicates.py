@@ -223,3 +223,26 @@ def test_group_ids_joins_chains_and_orders_largest_first() -> None:
     assert duplicates.group_ids(links, 0.01) == [[1, 2, 3], [5, 9], [7, 8]]
     assert duplicates.group_ids(links, 0.05) == [[1, 2, 3], [4, 5, 9], [7, 8]]
     assert duplicates.group_ids(links, 0.01, exact_only=True) == [[7, 8]]
+
+
+def test_a_photo_and_its_pairs_are_written_together(lib: Library, folder: Path) -> None:
+    """A kill between writing a batch and its pairs must not keep photos without their pairs:
+    they share one transaction (a failure while finding the pairs writes neither)."""
+    from inphotos.db.store import WriteBatch
+
+    lib.add_folder(folder)
+    lib.index()
+    count, links = lib.store.count(), lib.store.link_count()
+    copy = lib.store.photo_by_path(str(folder / "p0.jpg"), with_embedding=True)
+    assert copy is not None
+    copy.id, copy.path = 0, str(folder / "p0 again.jpg")
+
+    def fail(_records):  # type: ignore[no-untyped-def]
+        raise RuntimeError("killed while finding the pairs")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        lib.store.write(WriteBatch(photos=[copy], pairs=fail))
+    assert (lib.store.count(), lib.store.link_count()) == (count, links)
+    lib.store.write(WriteBatch(photos=[copy], pairs=lambda rs: duplicates.pairs_of(lib.store, rs)))
+    assert lib.store.count() == count + 1
+    assert lib.store.link_count() == links + 4  # the new copy pairs with the four others
