@@ -80,7 +80,7 @@ class DuplicatesMixin:
                            limit: int = 500) -> tuple[list[DuplicateGroup], int, int]:
         """The largest `limit` groups (as `duplicate_groups`), how many groups there are in all
         and how many photos they hold beside their keepers: what the Duplicates window shows."""
-        ids = duplicates.group_ids(self.store.links(threshold), threshold)
+        ids = duplicates.group_ids(self.store.link_arrays(threshold), threshold)
         offline = self.offline_folders()
         online = {f.path for f in self.store.folders() if f.path not in offline} if offline else None
         groups = duplicates.find_groups(self.store, threshold, False, limit, online, ids)

@@ -52,7 +52,7 @@ from inphotos.db.meta import (
 )
 from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.db.store_folders import FolderQueries
-from inphotos.db.store_links import Link, LinkQueries
+from inphotos.db.store_links import Link, LinkArrays, LinkQueries
 from inphotos.db.store_queries import FilterQueries
 from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
 from inphotos.fsutil import PRIVATE_FILE_MODE, private_dir
@@ -66,6 +66,7 @@ __all__ = [
     "MODEL_JSON",
     "DiskFullError",
     "Link",
+    "LinkArrays",
     "PhotoStore",
     "StoreError",
     "WriteBatch",

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from inphotos.db.entities import Schema
 from inphotos.db.guard import in_use
 from inphotos.db.obx import WriteTx
@@ -17,6 +19,23 @@ log = logging.getLogger(__name__)
 
 #: Ids per `one_of` condition (a removal of a whole folder can name many thousands).
 _ONE_OF_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class LinkArrays:
+    """Many pairs as columns."""
+
+    a: np.ndarray
+    b: np.ndarray
+    distance: np.ndarray
+    exact: np.ndarray
+
+    @classmethod
+    def of(cls, links: Iterable[Link]) -> LinkArrays:
+        rows = list(links)
+        return cls(np.array([lk.a for lk in rows], np.int64), np.array([lk.b for lk in rows], np.int64),
+                   np.array([lk.distance for lk in rows], np.float32),
+                   np.array([lk.exact for lk in rows], np.bool_))
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,27 @@ class LinkQueries:
             return sorted(int(i) for i in q.find_ids())
         finally:
             q.close()
+
+    @in_use
+    def link_arrays(self, max_distance: float | None = None) -> LinkArrays:
+        """`links()` as arrays (a, b, distance, exact): what reading groups at scale needs
+        (a million-photo library holds tens of thousands of pairs)."""
+        box = self._links
+        if max_distance is None:
+            objs = box.get_all()
+        else:
+            q = box.query(self.schema.link.distance.less_or_equal(float(max_distance))).build()
+            try:
+                objs = q.find()
+            finally:
+                q.close()
+        n = len(objs)
+        return LinkArrays(
+            np.fromiter((o.a for o in objs), np.int64, n),
+            np.fromiter((o.b for o in objs), np.int64, n),
+            np.fromiter((o.distance for o in objs), np.float32, n),
+            np.fromiter((o.exact for o in objs), np.bool_, n),
+        )
 
     @in_use
     def link_count(self) -> int:

@@ -246,3 +246,34 @@ def test_a_photo_and_its_pairs_are_written_together(lib: Library, folder: Path) 
     lib.store.write(WriteBatch(photos=[copy], pairs=lambda rs: duplicates.pairs_of(lib.store, rs)))
     assert lib.store.count() == count + 1
     assert lib.store.link_count() == links + 4  # the new copy pairs with the four others
+
+
+def test_group_ids_matches_a_plain_search_of_the_pairs() -> None:
+    import numpy as np
+
+    from inphotos.db.store import Link
+
+    rng = np.random.default_rng(5)
+    links = [Link(int(a), int(b), float(d)) for a, b, d in
+             zip(rng.integers(1, 300, 400), rng.integers(1, 300, 400), rng.uniform(0, 0.02, 400),
+                 strict=True) if a != b]
+    near = {}
+    for lk in links:
+        if lk.distance <= 0.01:
+            near.setdefault(lk.a, set()).add(lk.b)
+            near.setdefault(lk.b, set()).add(lk.a)
+    seen: set[int] = set()
+    expected = []
+    for start in sorted(near):
+        if start in seen:
+            continue
+        part, todo = set(), [start]
+        while todo:
+            x = todo.pop()
+            if x not in part:
+                part.add(x)
+                todo.extend(near[x] - part)
+        seen |= part
+        expected.append(sorted(part))
+    expected.sort(key=lambda g: (-len(g), g[0]))
+    assert duplicates.group_ids(links, 0.01) == expected
