@@ -27,7 +27,7 @@ RecordRole = Qt.ItemDataRole.UserRole + 4
 FailedRole = Qt.ItemDataRole.UserRole + 5
 PinnedRole = Qt.ItemDataRole.UserRole + 6  # a photo a "find similar" started from
 SectionRole = Qt.ItemDataRole.UserRole + 7  # "March 2021" on the first photo of a month (timeline)
-BadgeRole = Qt.ItemDataRole.UserRole + 8  # "⧉ 3" on a stack of duplicates (ui/stacks.py)
+BadgeRole = Qt.ItemDataRole.UserRole + 8  # "3 ▸" on a stack of duplicates (ui/stacks.py)
 
 ParentIndex = QModelIndex | QPersistentModelIndex
 

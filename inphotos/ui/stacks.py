@@ -80,7 +80,7 @@ class StackController(QObject):
 
     def _set_badges(self, changed: Sequence[int] | None = None) -> None:
         self.model.badges = {
-            lead: (f"▾ {len(rest) + 1}" if lead in self.expanded else f"⧉ {len(rest) + 1}")
+            lead: f"{len(rest) + 1} ▾" if lead in self.expanded else f"{len(rest) + 1} ▸"
             for lead, rest in self.tucked.items()
         }
         if changed:

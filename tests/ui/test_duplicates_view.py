@@ -147,8 +147,8 @@ def test_the_grid_stacks_copies_into_one_cell_that_opens_in_place(qtbot, win) ->
         stack_action.setChecked(True)
     qtbot.waitUntil(lambda: win.photo_model.rowCount() == 6, timeout=WAIT)
     badges = [win.photo_model.index(r, 0).data(BadgeRole) for r in range(6)]
-    assert sorted(badges) == ["", "", "", "", "", "⧉ 4"]
-    lead_row = badges.index("⧉ 4")
+    assert sorted(badges) == ["", "", "", "", "", "4 ▸"]
+    lead_row = badges.index("4 ▸")
     lead = win.photo_model.photo(lead_row)
     assert os.path.basename(lead.path).startswith("p0")
     # Opened in place: its three copies right after it, the rest unmoved.
@@ -156,7 +156,7 @@ def test_the_grid_stacks_copies_into_one_cell_that_opens_in_place(qtbot, win) ->
     assert win.photo_model.rowCount() == 9
     opened = [win.photo_model.photo(r) for r in range(lead_row, lead_row + 4)]
     assert all(os.path.basename(p.path).startswith("p0") for p in opened)
-    assert win.photo_model.index(lead_row, 0).data(BadgeRole) == "▾ 4"
+    assert win.photo_model.index(lead_row, 0).data(BadgeRole) == "4 ▾"
     win.duplicates.stacks.toggle(lead)
     assert win.photo_model.rowCount() == 6
     # Turned off: every photo again.
