@@ -60,8 +60,8 @@ def main() -> int:
         QTimer.singleShot(4000, stacks)
 
     def stacks() -> None:
-        win.grab().save(str(out / "stacks.png"))
-        print("saved", out / "stacks.png")
+        win.grab().save(str(out / "stacks.jpg"), None, 85)
+        print("saved", out / "stacks.jpg")
         win.duplicates.open()
         QTimer.singleShot(5000, duplicates)
 
