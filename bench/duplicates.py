@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_incremental(args.n, results)
     if args.groups_of:
         bench_groups_of(args.groups_of, results)
-    path.write_text(json.dumps(results, indent=2, sort_keys=True))
+    path.write_text(json.dumps(results, indent=2) + "\n")
     from bench.report import write_markdown
 
     write_markdown(results, ROOT / "docs" / "benchmarks.md")
