@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench bench-instant bench-grid bench-models bench-gpu soak bundle bundle-test install-desktop uninstall-desktop icons clean
+.PHONY: run test lint bench bench-instant bench-grid bench-models bench-gpu soak bundle bundle-test install-desktop uninstall-desktop icons clean bench-duplicates
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench-models: $(VENV)/.installed-test
 # of both to the CPU fp32 path; writes bench/results-gpu.json. By hand.
 bench-gpu: $(VENV)/.installed-test
 	$(BIN)/python -m bench.gpu $(BENCH_ARGS)
+# Duplicates: the cost of finding a photo's copies as it is indexed, and the Duplicates
+# window's data at 1M photos; writes docs/benchmarks.md. By hand.
+bench-duplicates: $(VENV)/.installed-test
+	$(BIN)/python -m bench.duplicates $(BENCH_ARGS)
 
 # Reliability soak: index 20,000 small generated photos, then 1,000 searches; fails if a photo
 # is skipped, a search comes back short or memory grows after warm-up. A few minutes; by hand.

@@ -19,7 +19,8 @@ from typing import Any
 ORIENTATIONS = ("landscape", "portrait", "square")
 FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff")
 
-COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair")
+COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair",
+            "duplicates")
 
 
 class _Version(argparse.Action):
@@ -183,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser("stats", parents=[common], help="what is in the index")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("duplicates", parents=[common],
+                       help="groups of copies: exact copies and near-duplicates (re-encoded, resized)")
+    p.add_argument("--threshold", type=float, default=None, metavar="D",
+                   help="group photos closer than this cosine distance (default 0.01; at most 0.05)")
+    p.add_argument("--exact-only", action="store_true", help="only byte-for-byte copies")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("check", parents=[common],

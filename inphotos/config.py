@@ -30,6 +30,8 @@ class Settings:
     decode_workers: int = 0
     thumbnail_size: int = 160
     show_scores: bool = False
+    #: View → Stack duplicates: each group of copies shows as one cell in the grid.
+    stack_duplicates: bool = True
 
     @classmethod
     def load(cls, path: Path) -> Settings:

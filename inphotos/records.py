@@ -266,3 +266,25 @@ class IndexReport:
         if self.cancelled:
             text += " (cancelled; the rest continues next time)"
         return text
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Photos that are copies of each other (core/duplicates.py), the suggested keeper first."""
+
+    photos: list[PhotoRecord]
+    exact: bool  # every photo has the same bytes
+    keeper_reason: str  # why the first photo is the one to keep ("largest (4000×3000)")
+
+    @property
+    def keeper(self) -> PhotoRecord:
+        return self.photos[0]
+
+
+@dataclass
+class TrashReport:
+    """What Move to Trash did: files now in the system trash (and out of the index), and the
+    ones it could not move, each with the reason (those stay where they were, still indexed)."""
+
+    trashed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)

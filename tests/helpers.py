@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -275,3 +276,71 @@ def colour_model(folder: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "open_clip_config.json").write_text('{"model_cfg": {"embed_dim": 16}}')
     return f"local-dir:{folder}"
+
+
+class LooksEmbedder:
+    """A deterministic embedder for duplicate tests: a photo's vector is the picture itself,
+    shrunk to 8×8 colour cells with its mean taken out (a perceptual hash, in effect).
+
+    So copies that look the same (the same file, a re-encoded or resized copy) lie very close,
+    and pictures that look different lie far apart, as with CLIP but without weights to load.
+    Text has no meaning here (a fixed direction per text).
+    """
+
+    dims = 8 * 8 * 3
+    name = "looks-test-embedder"
+
+    def __init__(self) -> None:
+        self.pixel_spec = PixelSpec()
+
+    def encode_pixels(self, batch: np.ndarray) -> np.ndarray:
+        n, c, h, w = batch.shape
+        cells = batch[:, :, : h - h % 8, : w - w % 8].reshape(n, c, 8, h // 8, 8, w // 8).mean(axis=(3, 5))
+        flat = cells.reshape(n, -1).astype(np.float32)
+        flat -= flat.mean(axis=1, keepdims=True)
+        return flat / np.maximum(np.linalg.norm(flat, axis=1, keepdims=True), 1e-6)
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        seeds = [int(hashlib.sha1(t.encode()).hexdigest()[:8], 16) for t in texts]
+        rows = [np.random.default_rng(s).normal(size=self.dims) for s in seeds]
+        out = np.asarray(rows, np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def looks_model(folder: Path) -> str:
+    """A `local-dir:` spec naming LooksEmbedder's size (a config only: the factory loads it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"model_cfg": {"embed_dim": LooksEmbedder.dims}}
+    (folder / "open_clip_config.json").write_text(json.dumps(config))
+    return f"local-dir:{folder}"
+
+
+def temporary_trash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Point send2trash at a freedesktop.org trash inside `tmp_path`, never the user's own
+    (its module reads XDG_DATA_HOME once, at import); returns the trash folder."""
+    import send2trash
+    from send2trash import plat_other
+
+    if send2trash.send2trash is not plat_other.send2trash:
+        pytest.skip("send2trash uses gio here; its trash cannot be redirected")
+    data = tmp_path / "xdg-data"
+    data.mkdir()
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(data))
+    monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(data / "Trash"))
+    monkeypatch.setattr(plat_other, "HOMETRASH", str(data / "Trash"))
+    return data / "Trash"
+
+
+def duplicates_folder(root: Path) -> Path:
+    """Six different photos; photo 0 also has an exact copy (backup/), a re-encoded and a
+    resized copy: one group of four for LooksEmbedder."""
+    from tests.conftest import make_photo
+
+    for i in range(6):
+        make_photo(root / f"p{i}.jpg", seed=i, size=(640, 480), quality=92)
+    (root / "backup").mkdir()
+    shutil.copy2(root / "p0.jpg", root / "backup" / "p0.jpg")
+    Image.open(root / "p0.jpg").save(root / "p0_reencoded.jpg", quality=60)
+    Image.open(root / "p0.jpg").resize((320, 240)).save(root / "p0_small.jpg", quality=90)
+    return root

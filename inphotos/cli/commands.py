@@ -343,6 +343,53 @@ def cmd_stats(args: Options) -> int:
     return 0
 
 
+def cmd_duplicates(args: Options) -> int:
+    from inphotos.core.duplicates import DEFAULT_THRESHOLD, check_threshold
+    from inphotos.core.library_duplicates import group_row
+
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    try:
+        check_threshold(threshold)
+    except ValueError as e:
+        raise CliError(f"--threshold: {e}") from None
+    with open_library(args) as lib:
+        if lib.duplicates_pending():  # indexed before duplicates were kept: compare them now
+            print("Comparing the photos indexed before duplicates were kept…", file=sys.stderr)
+            _run_interruptibly(lambda control: lib.find_pending_duplicates(control))
+        groups = lib.duplicate_groups(threshold, exact_only=args.exact_only)
+        if args.json:
+            print_json([group_row(g) for g in groups])
+            return 0
+        if not groups:
+            print("No duplicates found." if lib.store.count() else "The library is empty.",
+                  file=sys.stderr)
+        for n, g in enumerate(groups, 1):
+            kind = "exact copies" if g.exact else "near-duplicates"
+            print(f"Group {n}: {len(g.photos)} {kind}")
+            for i, p in enumerate(g.photos):
+                mark = f"keep ({g.keeper_reason})" if i == 0 else ""
+                print(f"  {p.width}×{p.height}  {p.size:>10}  {p.path}  {mark}".rstrip())
+        if groups:
+            extra = sum(len(g.photos) - 1 for g in groups)
+            print(f"{len(groups)} group(s); {extra} photo(s) beside the suggested keepers.",
+                  file=sys.stderr)
+    return 0
+
+
+def _run_interruptibly(fn: Callable[[Control], object]) -> None:
+    """Run `fn(control)` with Ctrl-C cancelling it between steps (what was done is kept)."""
+    from inphotos.core.control import Cancelled, Control
+
+    control = Control()
+    previous = signal.signal(signal.SIGINT, _interrupt_handler(control))
+    try:
+        fn(control)
+    except Cancelled:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def cmd_check(args: Options) -> int:
     with open_library(args) as lib:
         problems = lib.check()
@@ -372,5 +419,5 @@ def cmd_repair(args: Options) -> int:
 HANDLERS: dict[str, Callable[[Options], int]] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar,
     "folders": cmd_folders, "stats": cmd_stats, "albums": cmd_albums, "check": cmd_check,
-    "repair": cmd_repair,
+    "repair": cmd_repair, "duplicates": cmd_duplicates,
 }

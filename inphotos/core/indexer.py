@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from inphotos.core.control import Cancelled, Control
+from inphotos.core.duplicates import link_photos, pairs_of
 from inphotos.core.pipeline import Decoded, background_priority, decode_workers, decoded_batches
 from inphotos.core.plan import Move, Plan, ProgressFn, Work, plan
 from inphotos.core.protocols import Embedder
@@ -118,7 +119,11 @@ class Indexer:
                 rec.size, rec.mtime_ns = m.entry.size, m.entry.mtime_ns
                 rec.ctime_ns = m.entry.ctime_ns
                 batch.photos.append(rec)
+            before = [r.id for r in batch.photos]
             self.store.write(batch)
+            # A move keeps its row and pairs, unless the store had to give the row a new id.
+            link_photos(self.store, [r for r, old in zip(batch.photos, before, strict=True)
+                                     if r.id != old])
 
     def _embed_all(
         self,
@@ -195,6 +200,8 @@ class Indexer:
             if d.work.photo_id:  # a changed file that no longer decodes: drop the stale vector
                 wb.remove_photo_ids.append(d.work.photo_id)
         updated = sum(1 for r in wb.photos if r.id)
+        # Each new or changed photo finds its duplicates, written in the same transaction.
+        wb.pairs = lambda records: pairs_of(self.store, records)
         self.store.write(wb)
         report.updated += updated
         report.added += len(wb.photos) - updated

@@ -7,6 +7,7 @@ lazily, on first need) and the indexer, and owns the rules for library folders. 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -17,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from inphotos.core.control import Control
+from inphotos.core import duplicates
+from inphotos.core.control import Cancelled, Control
 from inphotos.core.indexer import Indexer, ProgressFn
+from inphotos.core.library_duplicates import DuplicatesMixin
 from inphotos.core.library_repair import RepairMixin
 from inphotos.core.library_search import SearchMixin
 from inphotos.core.protocols import Embedder, TextEncoder
@@ -64,9 +67,9 @@ def default_embedder_factory(
     return load
 
 
-class Library(SearchMixin, RepairMixin):
+class Library(SearchMixin, RepairMixin, DuplicatesMixin):
     """A photo library indexed with one model (its searches: `core/library_search.py`; its
-    check and repair: `core/library_repair.py`)."""
+    check and repair: `core/library_repair.py`; its duplicates: `core/library_duplicates.py`)."""
 
     def __init__(
         self,
@@ -301,10 +304,13 @@ class Library(SearchMixin, RepairMixin):
         """Bring the index up to date with every library folder."""
         if self._weights_changed:
             _ = self.embedder  # loads the new weights, which marks every vector as stale
+        duplicates.start_backlog(self.store)
         report = self.indexer().run(progress=progress, control=control)
         if not report.cancelled:
             # What was complete: the open check compares against it (db/store.py).
             self.store.set_meta(complete=True, photos=self.store.count())
+            with contextlib.suppress(Cancelled):  # the rest waits for the next run
+                duplicates.link_backlog(self.store, control)
         return report
 
     # ------------------------------------------------------------ browsing and stats

@@ -14,6 +14,7 @@ from typing import Any
 from objectbox import (
     Bool,
     Entity,
+    Float32,
     Float32Vector,
     HnswIndex,
     Id,
@@ -45,6 +46,7 @@ class Schema:
     folder: Any
     skipped: Any
     model: Model
+    link: Any = None  # DupLink: near-duplicate pairs (core/duplicates.py)
 
 
 _schemas: dict[tuple[int, str], Schema] = {}
@@ -114,9 +116,19 @@ def schema_for(dims: int, database: str) -> Schema:
         mtime_ns = Int64
         reason = String
 
+    @Entity(model=name)
+    class DupLink:
+        # Two photos whose vectors lie within the capture distance (core/duplicates.py): the
+        # duplicate groups are the connected parts of these pairs. `a` is the smaller photo id.
+        id = Id
+        a = Int64(index=Index())
+        b = Int64(index=Index())
+        distance = Float32
+        exact = Bool  # the same content fingerprint: a byte-for-byte copy
+
     model = Model()
-    for entity in (Photo, Folder, Skipped):
+    for entity in (Photo, Folder, Skipped, DupLink):
         model.entity(entity)
-    schema = Schema(Photo, Folder, Skipped, model)
+    schema = Schema(Photo, Folder, Skipped, model, DupLink)
     _schemas[key] = schema
     return schema

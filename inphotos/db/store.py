@@ -18,7 +18,7 @@ import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from inphotos.db.meta import (
 )
 from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.db.store_folders import FolderQueries
+from inphotos.db.store_links import Link, LinkArrays, LinkQueries
 from inphotos.db.store_queries import FilterQueries
 from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
 from inphotos.fsutil import PRIVATE_FILE_MODE, private_dir
@@ -64,6 +65,8 @@ __all__ = [
     "META_FILE",
     "MODEL_JSON",
     "DiskFullError",
+    "Link",
+    "LinkArrays",
     "PhotoStore",
     "StoreError",
     "WriteBatch",
@@ -90,12 +93,15 @@ class WriteBatch:
     remove_photo_ids: list[int] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
     remove_skipped_ids: list[int] = field(default_factory=list)
+    #: Finds the duplicate pairs of the photos put (their ids set), inside the transaction:
+    #: the pairs are written with the photos, so a kill never keeps one without the other.
+    pairs: Callable[[Sequence[PhotoRecord]], list[Link]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.photos or self.remove_photo_ids or self.skipped or self.remove_skipped_ids)
 
 
-class PhotoStore(FilterQueries, FolderQueries):
+class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
     """An open library database; reads from any thread, one writer at a time.
 
     `close()` refuses new calls at once and never closes ObjectBox under a running call: if
@@ -135,6 +141,7 @@ class PhotoStore(FilterQueries, FolderQueries):
             self._photos = self._store.box(self.schema.photo)
             self._folders = self._store.box(self.schema.folder)
             self._skipped = self._store.box(self.schema.skipped)
+            self._links = self._store.box(self.schema.link)
             if meta:
                 self._check_counts(meta)
             if not meta:
@@ -409,11 +416,17 @@ class PhotoStore(FilterQueries, FolderQueries):
         with WriteTx(self._store):
             if batch.remove_photo_ids or replaced:
                 self._photos.remove_many([*batch.remove_photo_ids, *replaced])
+                # A replaced row comes back under a new id: the indexer links it again.
+                self._drop_links_of([*batch.remove_photo_ids, *replaced])
             if batch.remove_skipped_ids:
                 self._skipped.remove_many(batch.remove_skipped_ids)
             ids = list(self._photos.put(*entities)) if len(entities) > 1 else (
                 [self._photos.put(entities[0])] if entities else []
             )
+            if batch.pairs is not None and entities:
+                for r, i in zip(batch.photos, ids, strict=True):
+                    r.id = int(i)
+                self._put_links([r.id for r in batch.photos], batch.pairs(batch.photos))
             if skipped:
                 self._skipped.put(*skipped)
         return [int(i) for i in ids]
@@ -422,4 +435,9 @@ class PhotoStore(FilterQueries, FolderQueries):
     def remove_photos(self, ids: Sequence[int]) -> int:
         self._check_lock()
         self._before_removing(len(ids))
-        return int(self._photos.remove_many(list(ids))) if ids else 0
+        if not ids:
+            return 0
+        with WriteTx(self._store):
+            removed = int(self._photos.remove_many(list(ids)))
+            self._drop_links_of(ids)
+        return removed

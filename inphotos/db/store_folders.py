@@ -31,6 +31,7 @@ class FolderQueries:
         def _check_lock(self) -> None: ...
         def _save_folder_list(self) -> None: ...
         def _before_removing(self, n: int) -> None: ...
+        def _drop_links_of(self, photo_ids: Sequence[int]) -> int: ...
 
     @in_use
     def folders(self) -> list[FolderRecord]:
@@ -71,6 +72,7 @@ class FolderQueries:
         self._check_lock()
         with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
+            self._drop_links_of([int(i) for i in q.find_ids()])
             removed = int(q.remove())
             self._skipped.query(s.folder.equals(enc)).build().remove()
             obj = self._folder_obj(path)

@@ -1,6 +1,7 @@
 """Paints one grid cell: the thumbnail filling the box the grid's justified rows give it
-(ui/justified.py), a placeholder until it arrives, the match strength or a pin. Month
-headers are the grid's, painted between rows, never over a photo."""
+(ui/justified.py), a placeholder until it arrives, the match strength or a pin, and the count
+of a stack of duplicates. Month headers are the grid's, painted between rows, never over a
+photo."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PyQt6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSiz
 from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
 from PyQt6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inphotos.ui.photo_model import FailedRole, PinnedRole, ScoreRole, strength_text
+from inphotos.ui.photo_model import BadgeRole, FailedRole, PinnedRole, ScoreRole, strength_text
 
 #: Thumbnails kept scaled to their cells: a few screens' worth.
 FITTED_CACHE = 300
@@ -77,6 +78,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
             text = strength_text(score)
         if text:
             self._badge(painter, text, cell, QColor(0, 0, 0, 160))
+        stack = index.data(BadgeRole)
+        if stack:  # a stack of duplicates: how many photos it holds, at the top right
+            self._badge(painter, stack, QRect(cell.right() - 3, cell.top() + 3, 0, 0),
+                        QColor(0, 0, 0, 170), top_right=True)
         painter.restore()
 
     def _fitted(self, pixmap: QPixmap, cell: QRect, painter: QPainter) -> QPixmap:
@@ -115,15 +120,21 @@ class ThumbnailDelegate(QStyledItemDelegate):
             self._fitted_cache.popitem(last=False)
         return fitted
 
-    def _badge(self, painter: QPainter, text: str, cell: QRect, colour: QColor) -> None:
-        """A rounded label at the bottom right of `cell`."""
+    def _badge(self, painter: QPainter, text: str, cell: QRect, colour: QColor,
+               top_left: bool = False, top_right: bool = False) -> None:
+        """A rounded label: bottom right of `cell`, or at its top left (right) corner."""
         painter.save()
         font = QFont(painter.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
         w = painter.fontMetrics().horizontalAdvance(text) + 10
         h = painter.fontMetrics().height() + 4
-        badge = QRect(cell.right() - w - 3, cell.bottom() - h - 3, w, h)
+        if top_left:
+            badge = QRect(cell.left(), cell.top(), w, h)
+        elif top_right:
+            badge = QRect(cell.left() - w, cell.top(), w, h)
+        else:
+            badge = QRect(cell.right() - w - 3, cell.bottom() - h - 3, w, h)
         bg = QPainterPath()
         bg.addRoundedRect(QRectF(badge), h / 2, h / 2)
         painter.fillPath(bg, colour)

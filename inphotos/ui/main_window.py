@@ -48,6 +48,7 @@ from inphotos.paths import AppPaths
 from inphotos.ui import desktop, drop, photo_actions, window_state
 from inphotos.ui.albums import AlbumsController
 from inphotos.ui.dialogs import SettingsDialog, show_about
+from inphotos.ui.duplicates_controller import DuplicatesController
 from inphotos.ui.empty_state import EmptyState
 from inphotos.ui.filter_bar import FilterBar
 from inphotos.ui.folders import FoldersPanel
@@ -112,6 +113,9 @@ class MainWindow(QMainWindow):
             session, self.view, self.folders_panel, self.index_status, self.stack, self)
         self.albums = AlbumsController(session, self.view, self.folders_panel,
                                        lambda text: self.message.post(text, "albums"), self)
+        self.duplicates = DuplicatesController(session, self.view, self.photo_model,
+                                               self.folders_panel, self)
+        self.duplicates.stacks.enabled = settings.stack_duplicates
         self._build_menus()
         self._connect()
         window_state.restore(self, self.splitter, paths.config)
@@ -176,6 +180,7 @@ class MainWindow(QMainWindow):
         act(view, "&Whole library", self.show_all_photos, QKeySequence("Ctrl+L"))
         act(view, "Show &weaker matches", self.view.show_weaker)
         act(view, "Select &all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
+        self.duplicates.add_menu_actions(view)  # type: ignore[arg-type]
 
         help_menu = menubar.addMenu("&Help")
         act(help_menu, "&About InPhotos", self.about)
@@ -233,6 +238,7 @@ class MainWindow(QMainWindow):
             self.settings.model = self.session.lib.spec.text  # the saved setting stays usable
             self.session.model.refuse(refusal)
         self.library_controller.library_opened()
+        self.duplicates.library_opened()
         self.view.show_library()
         self.session.queries.list_albums()
         if refusal is None:
@@ -268,6 +274,7 @@ class MainWindow(QMainWindow):
         window_state.save(self, self.splitter, self.paths.config)
         self.settings.thumbnail_size = self.grid.thumb_size
         self.settings.show_scores = self.scores_action.isChecked()
+        self.settings.stack_duplicates = self.duplicates.stacks.enabled
         try:
             self.settings.save(self.paths.config_file)
         except OSError as e:
@@ -358,6 +365,7 @@ class MainWindow(QMainWindow):
                 self, photos, self.view.find_similar, lambda p: self.preview.open_photo_id(p.id),
                 self.session.queries.copy_image, self._status,
             )
+            self.duplicates.stacks.add_actions(menu, photos)
             viewport = self.grid.viewport()
             assert viewport is not None
             menu.exec(viewport.mapToGlobal(pos))

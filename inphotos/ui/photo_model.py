@@ -29,6 +29,7 @@ RecordRole = Qt.ItemDataRole.UserRole + 4
 FailedRole = Qt.ItemDataRole.UserRole + 5
 PinnedRole = Qt.ItemDataRole.UserRole + 6  # a photo a "find similar" started from
 SectionRole = Qt.ItemDataRole.UserRole + 7  # "March 2021" on the first photo of a month (timeline)
+BadgeRole = Qt.ItemDataRole.UserRole + 8  # "3 ▸" on a stack of duplicates (ui/stacks.py)
 
 ParentIndex = QModelIndex | QPersistentModelIndex
 
@@ -51,6 +52,8 @@ class PhotoModel(QAbstractListModel):
         self._pinned = 0  # the first rows are the photos a "find similar" started from
         self._more = False  # the timeline has more pages than loaded
         self._fetching = False
+        #: Photo id -> the badge of the stack of duplicates it stands for (set by ui/stacks.py).
+        self.badges: dict[int, str] = {}
 
     # ------------------------------------------------------------ content
 
@@ -139,6 +142,39 @@ class PhotoModel(QAbstractListModel):
         pinned = sum(1 for i in keep if i < self._pinned)
         self.set_photos([self._photos[i] for i in keep], scores, pinned)
 
+    def insert_after(self, photo_id: int, photos: list[PhotoRecord], scores: list[float | None]) -> None:
+        """Show `photos` right after the photo `photo_id` (a stack opened in place)."""
+        row = self._rows.get(photo_id, -1)
+        fresh = [(p, s) for p, s in zip(photos, scores, strict=True) if p.id not in self._rows]
+        if row < 0 or not fresh:
+            return
+        self.beginInsertRows(QModelIndex(), row + 1, row + len(fresh))
+        self._photos[row + 1 : row + 1] = [p for p, _ in fresh]
+        if self._scores is not None:
+            self._scores[row + 1 : row + 1] = [s if s is not None else 0.0 for _, s in fresh]
+        self._rows = {p.id: i for i, p in enumerate(self._photos)}
+        self.endInsertRows()
+
+    def remove_rows_of(self, ids: set[int]) -> None:
+        """Take these photos out of the list in place (a stack closed again), one run at a time."""
+        for row in sorted((self._rows[i] for i in ids if i in self._rows), reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._photos[row]
+            if self._scores is not None:
+                del self._scores[row]
+            if row < self._pinned:
+                self._pinned -= 1
+            self.endRemoveRows()
+        self._rows = {p.id: i for i, p in enumerate(self._photos)}
+
+    def refresh_rows(self, ids: list[int]) -> None:
+        """Paint these photos' cells again (their badge changed)."""
+        for photo_id in ids:
+            row = self._rows.get(photo_id, -1)
+            if row >= 0:
+                idx = self.index(row, 0)
+                self.dataChanged.emit(idx, idx, [BadgeRole])
+
     # ------------------------------------------------------------ thumbnails
 
     def set_thumbnail(self, photo_id: int, image: QImage) -> None:
@@ -208,6 +244,8 @@ class PhotoModel(QAbstractListModel):
             return index.row() < self._pinned
         if role == SectionRole:
             return self._section(index.row())
+        if role == BadgeRole:
+            return self.badges.get(p.id, "")
         return None
 
     def shapes(self, first: int, end: int) -> tuple[np.ndarray, list[str]]:

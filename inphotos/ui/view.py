@@ -23,6 +23,7 @@ from inphotos.records import Filters, PhotoRecord, SearchRequest
 from inphotos.ui.grid import PhotoGrid
 from inphotos.ui.photo_model import PhotoModel
 from inphotos.ui.search_bar import SearchBar
+from inphotos.ui.stacks import StackController
 from inphotos.workers.queries import ResultKind, Results
 from inphotos.workers.session import LibrarySession
 
@@ -75,6 +76,7 @@ class ViewController(QObject):
         model.more_needed.connect(lambda last: session.queries.browse_more(self.filters, last))
         self._pending_year = 0  # a jump to a year waiting for its page to arrive
         self._refresh = -1  # the request number of a refresh of the timeline shown
+        self.stacks: StackController | None = None  # duplicates shown as one cell (ui/stacks.py)
 
     def show_library(self) -> None:
         """The whole library, newest first; the search field is emptied."""
@@ -245,10 +247,13 @@ class ViewController(QObject):
         self.shown = results
         more = results.kind is ResultKind.BROWSE and results.result is not None and results.result.more
         self._pending_year = 0
+        photos, scores = results.photos, results.scores
+        if self.stacks is not None:
+            photos, scores = self.stacks.collapse(photos, scores, results.pinned)
         if results.kind is ResultKind.BROWSE and self._refresh == self.session.queries.generation:
-            self._show_keeping_place(results, more)
+            self._show_keeping_place(photos, scores, results.pinned, more)
         else:
-            self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more)
+            self.model.set_photos(photos, scores, pinned=results.pinned, more=more)
             self.grid.scrollToTop()
         self.status.emit(self.describe(results))
         weaker = results.result.weaker if results.result is not None else 0
@@ -260,14 +265,15 @@ class ViewController(QObject):
             self.set_indexing(self.session.index.running)
         self.results_shown.emit(results)
 
-    def _show_keeping_place(self, results: Results, more: bool) -> None:
+    def _show_keeping_place(self, photos: list[PhotoRecord], scores: list[float] | None,
+                            pinned: int, more: bool) -> None:
         """The refreshed timeline, with the photo at the top, the selection and the current
         photo where they were (photos indexed meanwhile may appear above or below)."""
         # At the very top, the top it stays: the photos indexed meanwhile show up there.
         place = self.grid.place() if self.grid.verticalOffset() > 0 else (0, 0)
         selected = {self.model.photo(r).id for r in self.grid.selected_rows()}  # type: ignore[union-attr]
         current = self.model.photo(self.grid.current_row())
-        self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more)
+        self.model.set_photos(photos, scores, pinned=pinned, more=more)
         selection = self.grid.selectionModel()
         assert selection is not None
         if current is not None and self.model.row_of(current.id) >= 0:
@@ -332,6 +338,8 @@ class ViewController(QObject):
         self.grid.scrollTo(index, PhotoGrid.ScrollHint.PositionAtTop)
 
     def _on_page(self, photos: list[PhotoRecord], more: bool) -> None:
+        if self.stacks is not None:
+            photos = self.stacks.collapse_more(photos)
         self.model.append_photos(photos, more)
         if self._pending_year:
             year, self._pending_year = self._pending_year, 0

@@ -126,7 +126,7 @@ def test_the_app_offers_repair_and_rebuilds_the_library(qtbot, home, tiny_model,
     session = LibrarySession(lambda spec: _open(home, spec, counter),
                              lambda spec: Library.repair(home, spec, embedder_factory=lambda: counter,
                                                          workers=1))
-    win = MainWindow(home, Settings(model=tiny_model, precision="fp32"), session)
+    win = MainWindow(home, Settings(model=tiny_model, precision="fp32", stack_duplicates=False), session)
     qtbot.addWidget(win)
     win.show()
     with qtbot.waitSignal(session.index.finished, timeout=60_000) as done:

@@ -24,7 +24,10 @@ def start_window(qtbot, home: AppPaths, library: Library):  # type: ignore[no-un
     from inphotos.workers.session import LibrarySession
 
     session = LibrarySession(lambda spec: Library(home, model=spec, precision="fp32", workers=2))
-    win = MainWindow(home, Settings(model=library.spec.text, precision="fp32"), session)
+    # Unstacked: the tiny model and ColourEmbedder put different photos within the duplicate
+    # distance (tests/ui/test_duplicates_view.py turns stacks on).
+    win = MainWindow(home, Settings(model=library.spec.text, precision="fp32", stack_duplicates=False),
+                     session)
     qtbot.addWidget(win)
     win.show()
     session.install(library)

@@ -32,7 +32,7 @@ def test_the_window_shows_before_the_library_opens_on_a_worker(
         return Library(home, model=spec, embedder_factory=lambda: tiny_embedder, workers=2)
 
     session = LibrarySession(slow_open)
-    win = MainWindow(home, Settings(model=tiny_model), session)
+    win = MainWindow(home, Settings(model=tiny_model, stack_duplicates=False), session)
     qtbot.addWidget(win)
     win.show()
     session.open(tiny_model)
@@ -57,7 +57,7 @@ def test_a_library_that_cannot_open_is_reported_not_raised(qtbot, home, tiny_mod
         raise StoreError("The database is damaged.")
 
     session = LibrarySession(broken)
-    win = MainWindow(home, Settings(model=tiny_model), session)
+    win = MainWindow(home, Settings(model=tiny_model, stack_duplicates=False), session)
     qtbot.addWidget(win)
     win.show()
     with qtbot.waitSignal(session.open_failed, timeout=WAIT):

@@ -91,7 +91,7 @@ def test_a_bad_model_from_the_command_line_opens_the_library_browse_only(
         return Library(home, model=spec, embedder_factory=lambda: tiny_embedder, workers=2)
 
     session = LibrarySession(opener)
-    win = MainWindow(home, Settings(model="local-dir:/missing"), session)
+    win = MainWindow(home, Settings(model="local-dir:/missing", stack_duplicates=False), session)
     qtbot.addWidget(win)
     win.show()
     session.open("local-dir:/missing", fallback=tiny_model)
