@@ -8,7 +8,8 @@ decode (half size: each 2×2 sensor block becomes one pixel, no interpolation).
 
 The preview's pixels are in sensor orientation: the RAW's own orientation (LibRaw's `flip`)
 turns the result upright, whichever source it came from. The date taken is the preview's
-EXIF date, else the one LibRaw read from the RAW's metadata.
+EXIF date (LibRaw writes the RAW's own metadata into the preview it hands out), else the
+one LibRaw read from the RAW's metadata.
 
 rawpy is a default dependency where it has wheels; without it, RAW files are skipped with a
 reason that says what to install.
@@ -156,7 +157,7 @@ def _load_preview(img: Image.Image, min_size: int, min_short: int) -> tuple[Imag
     try:
         if img.format == "JPEG" and (min_size or min_short):
             w, h = img.size
-            long_side, short_side = max(min_size, min_short), min_short
+            long_side, short_side = max(min_size, min_short, 1), max(min_short, 1)
             img.draft("RGB", (long_side, short_side) if w >= h else (short_side, long_side))
         img.load()
         taken = exif_taken_ms(img)
