@@ -69,7 +69,9 @@ def shoot(tmp_path: Path) -> Path:
     return root
 
 
-def test_a_pair_is_one_item_indexed_once_and_not_again(library, counter: CountingEmbedder, shoot: Path) -> None:
+def test_a_pair_is_one_item_indexed_once_and_not_again(
+    library, counter: CountingEmbedder, shoot: Path
+) -> None:
     library.add_folder(shoot)
     report = library.index()
 
