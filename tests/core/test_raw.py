@@ -145,3 +145,10 @@ def test_a_big_sensor_is_reduced_after_the_half_size_decode(tmp_path: Path) -> N
     img, fw, fh, _ = open_upright(path, min_size=200, min_short=100)
     assert (fw, fh) == (1600, 1200)
     assert 200 <= max(img.size) < 800  # 800×600 after the half-size decode, then reduced
+
+
+def test_a_raw_with_too_many_pixels_is_refused_before_decoding(tmp_path: Path, monkeypatch) -> None:
+    path = _camera_raw(tmp_path / "huge.dng", preview_size=(480, 320))
+    monkeypatch.setattr(imaging, "MAX_PIXELS", 100_000)  # the sensor has 240,000
+    with pytest.raises(DecodeError, match="too many pixels"):
+        decode(path, PixelSpec(size=32))
