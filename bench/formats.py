@@ -54,8 +54,10 @@ def heic_files(n: int) -> list[Path]:
     paths = []
     for i in range(n):
         path = folder / f"iphone_{i}.heic"
-        if not path.exists():
-            natural_image(900 + i, HEIC_SIZE).save(path, format="HEIF", quality=85, thumbnails=[320])
+        if not path.exists():  # made once (minutes each), then reused; whole or not at all
+            tmp = path.with_suffix(".tmp")
+            natural_image(900 + i, HEIC_SIZE).save(tmp, format="HEIF", quality=85, thumbnails=[320])
+            tmp.replace(path)
         paths.append(path)
     return paths
 
@@ -72,7 +74,8 @@ def raw_files(n: int) -> list[Path]:
         path = folder / f"camera_{i}.dng"
         if not path.exists():
             scene = natural_image(950 + i, RAW_SIZE)
-            write_dng(path, np.asarray(scene), preview=Image.fromarray(np.asarray(scene)))
+            write_dng(path.with_suffix(".tmp"), np.asarray(scene), preview=Image.fromarray(np.asarray(scene)))
+            path.with_suffix(".tmp").replace(path)
         paths.append(path)
     return paths
 
