@@ -169,21 +169,24 @@ def plan(
     for r in gone:
         for p in r.files:
             pair_rows.setdefault(p, r)
-    for entry, root in new:
+    unmatched: list[tuple[FileEntry, str]] = []
+    for entry, root in new:  # moves first: a photo that moved keeps its vector
         match = _find_move(entry, candidates_by_size.get(entry.size))
+        if match is None:
+            unmatched.append((entry, root))
+            continue
+        candidates_by_size[match.size].remove(match)
+        moved_ids.add(match.id)
+        plan.moves.append(Move(match.id, entry, root, companions.get(entry.path, ())))
+        s = skipped.get(entry.path)
+        if s is not None:  # a good photo moved over a bad file: that file is gone
+            plan.stale_skipped.append(s.id)
+    for entry, root in unmatched:
         s = skipped.get(entry.path)
         joined = companions.get(entry.path, ())
-        if match is not None:
-            candidates_by_size[match.size].remove(match)
-            moved_ids.add(match.id)
-            plan.moves.append(Move(match.id, entry, root, joined))
-            if s is not None:  # a good photo moved over a bad file: that file is gone
-                plan.stale_skipped.append(s.id)
-            continue
         owner = next((pair_rows[p] for p in (entry.path, *joined) if p in pair_rows), None)
         if owner is not None and owner.id not in moved_ids:
             moved_ids.add(owner.id)
-            candidates_by_size[owner.size] = [c for c in candidates_by_size[owner.size] if c.id != owner.id]
             plan.stale_thumbs.append((owner.path, owner.mtime_ns, owner.size))
             plan.to_embed.append(Work(entry, root, photo_id=owner.id, skipped_id=s.id if s else 0,
                                       companions=joined))

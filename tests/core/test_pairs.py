@@ -129,6 +129,25 @@ def test_deleting_or_adding_a_file_of_a_pair_keeps_the_photo(
     check_library_consistent(library)
 
 
+def test_renaming_the_jpeg_of_a_pair_splits_it_and_the_jpeg_keeps_its_vector(
+    library, counter: CountingEmbedder, shoot: Path
+) -> None:
+    library.add_folder(shoot)
+    library.index()
+    first = _rows(library)
+    counter.images = 0
+
+    os.rename(shoot / "IMG_1.JPG", shoot / "beach.jpg")
+    report = library.index()
+
+    rows = _rows(library)
+    assert rows["beach.jpg"] == (first["IMG_1.JPG"][0], ())  # moved, vector and all
+    assert rows["IMG_1.DNG"][1] == ()  # a photo of its own now, read from the RAW
+    assert counter.images == 1
+    assert (report.moved, report.added) == (1, 1)
+    check_library_consistent(library)
+
+
 def test_raws_skipped_for_want_of_rawpy_are_indexed_once_it_is_installed(
     library, shoot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
