@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -133,6 +134,8 @@ def measure(runs: int, files: int) -> dict[str, Any]:
     out["raw_preview_ms"] = round(statistics.median(preview_ms), 1)
     out["raw_half_size_ms"] = round(statistics.median(half_ms), 1)
     out["raw_full_demosaic_ms"] = round(statistics.median(full_ms), 1)
+    out["load_1min"] = round(os.getloadavg()[0], 1)  # a shared machine inflates every figure
+    out["cores"] = os.cpu_count()
     out["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
     out["command"] = "python -m bench.formats " + " ".join(sys.argv[1:])
     return out

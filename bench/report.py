@@ -344,6 +344,8 @@ def formats_section(results: dict[str, Any]) -> list[str]:
         f"Made by `{f.get('command', 'python -m bench.formats')}` (bench/formats.py), on "
         f"{f.get('files', '?')} generated files of each kind, median of {f.get('runs', '?')} decodes each, "
         f"as indexing decodes (model input 224 plus the grid thumbnail). Date: {f.get('date', '?')}.",
+        f"Load average at the end of the run: {f.get('load_1min', '?')} on {f.get('cores', '?')} cores "
+        "(a shared machine: absolute times are inflated alike; compare the paths).",
         "",
         "| file | path | ms per photo |",
         "| --- | --- | ---: |",
