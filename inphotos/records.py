@@ -30,6 +30,14 @@ class PhotoRecord:
     #: Where `taken_ms` comes from: "exif" (the camera's date taken) or "file" (no EXIF date:
     #: the file's modification time, so the photo still sorts where a person expects).
     taken_source: str = "exif"
+    #: The other files of the same photo (its RAW beside the JPEG, a Live Photo's video): shown
+    #: with it, never indexed on their own (core/pairs.py).
+    companions: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file of this photo: the indexed one first, then its companions."""
+        return (self.path, *self.companions)
 
     @property
     def orientation(self) -> str:
@@ -92,6 +100,8 @@ SORTS = ("relevance", "date")
 FILE_TYPES: dict[str, tuple[str, ...]] = {
     "jpg": ("jpg", "jpeg", "jpe"), "png": ("png",), "heic": ("heic", "heif"),
     "webp": ("webp",), "gif": ("gif",), "bmp": ("bmp",), "tiff": ("tif", "tiff"),
+    "avif": ("avif",), "jxl": ("jxl",),
+    "raw": ("cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "dng", "pef", "srw"),
 }
 
 

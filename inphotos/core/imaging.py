@@ -16,12 +16,13 @@ import stat
 import threading
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from inphotos.core import heic, raw
+from inphotos.core.exif import exif_bytes_taken_ms, exif_taken_ms
 from inphotos.errors import DecodeError
 from inphotos.ml.pixels import PixelSpec
 
@@ -51,6 +52,7 @@ warnings.filterwarnings("ignore", message=r"(Possibly )?[Cc]orrupt EXIF", catego
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 _heif_registered = False
+_jxl_registered: bool | None = None
 
 
 def register_heif() -> bool:
@@ -65,6 +67,49 @@ def register_heif() -> bool:
         except ImportError:  # pragma: no cover - it is a dependency, but keep going without it
             log.warning("pillow-heif is not installed: HEIC photos will be skipped")
     return _heif_registered
+
+
+def register_jxl() -> bool:
+    """Teach Pillow JPEG XL (pillow-jxl-plugin registers itself on import); False without it."""
+    global _jxl_registered
+    if _jxl_registered is None:
+        try:
+            import pillow_jxl  # noqa: F401
+
+            _jxl_registered = True
+        except ImportError:
+            log.warning("pillow-jxl-plugin is not installed: JPEG XL photos will be skipped")
+            _jxl_registered = False
+    return _jxl_registered
+
+
+def avif_supported() -> bool:
+    """Whether this Pillow reads AVIF (Pillow 11.2 and later, built with libavif)."""
+    try:
+        from PIL import features
+
+        return bool(features.check("avif"))
+    except (ValueError, ImportError):  # an older Pillow that does not know the feature
+        return False
+
+
+#: Why a file is skipped when the library that reads its format is missing: each names what
+#: to install. core/plan.py tries such a file again once its reader is there.
+MISSING_DECODER_REASONS = {
+    ".avif": "AVIF photos need a Pillow built with AVIF: install it with 'pip install -U pillow'",
+    ".jxl": "JPEG XL photos need pillow-jxl-plugin: install it with 'pip install pillow-jxl-plugin'",
+    **dict.fromkeys(raw.RAW_EXTENSIONS, raw.NEEDS_RAWPY),
+}
+
+
+def missing_decoder(path: str | os.PathLike[str]) -> str:
+    """Why this file cannot be read here (the library for its format is missing), or ""."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in MISSING_DECODER_REASONS:
+        return ""
+    readable = {".avif": avif_supported, ".jxl": register_jxl}.get(ext)
+    ok = readable() if readable is not None else raw.rawpy_module() is not None
+    return "" if ok else MISSING_DECODER_REASONS[ext]
 
 
 @dataclass
@@ -107,21 +152,6 @@ def fingerprint(path: str | os.PathLike[str], size: int | None = None, full: boo
 def quick_part(stored: str) -> str:
     """The quick part of a stored fingerprint (an index before 0.x stored only that)."""
     return stored.split(":", 1)[0]
-
-
-def _taken_ms(img: Image.Image) -> int:
-    try:
-        exif = img.getexif()
-        value = exif.get_ifd(0x8769).get(36867) or exif.get(306)  # DateTimeOriginal, DateTime
-        if not value:
-            return 0
-        text = value.decode(errors="ignore") if isinstance(value, bytes) else str(value)
-        dt = datetime.strptime(text.strip().rstrip("\x00")[:19], "%Y:%m:%d %H:%M:%S")
-        # EXIF has no time zone: keep the camera's wall clock, read as UTC, so the value does
-        # not depend on the time zone of the computer that indexed it.
-        return int(dt.replace(tzinfo=UTC).timestamp() * 1000) if dt.year > 1900 else 0
-    except Exception:  # broken EXIF is common; the date is just unknown
-        return 0
 
 
 _ORIENTATION = {
@@ -235,15 +265,32 @@ def check_regular_file(path: str | os.PathLike[str]) -> os.stat_result:
 
 def open_upright(
     path: str | os.PathLike[str], min_size: int = 0, first_frame: bool = True,
-    keep_alpha: bool = False,
+    keep_alpha: bool = False, min_short: int = 0,
 ) -> tuple[Image.Image, int, int, int]:
     """Open and fully decode an image, upright, as RGB, at least `min_size` on its short side
     (`keep_alpha`: RGBA when it has transparency; `flatten` makes it RGB).
 
     Returns (image, full_width, full_height, taken_ms). A JPEG is decoded at the smallest DCT
     scale that still gives `min_size` pixels (0: full size).
+
+    An image the file already holds smaller (a camera RAW's JPEG preview, a HEIC's thumbnail)
+    stands in for the full image when its long side is at least `min_size` and its short side
+    at least `min_short` (see core/raw.py and core/heic.py).
     """
+    missing = missing_decoder(path)
+    if missing:
+        raise DecodeError(missing)
+    if raw.is_raw_name(path):
+        return _open_raw(path, min_size, min_short)
     register_heif()
+    if min_size and heic.is_heif_name(path):
+        found = heic.open_thumbnail(path, min_size, min_short)
+        if found is not None:
+            thumb, fw, fh, exif = found
+            rgb = _to_rgb(thumb, keep_alpha)
+            if rgb is not thumb:
+                thumb.close()
+            return rgb, fw, fh, exif_bytes_taken_ms(exif)
     try:
         img = Image.open(path)
         try:
@@ -267,7 +314,7 @@ def open_upright(
                     rgb = rgb.reduce(factor)
             # After load(): a PNG's EXIF may follow its pixels, and reading it decodes them,
             # which must happen under the gate above, not before it.
-            taken = _taken_ms(img)
+            taken = exif_taken_ms(img)
             try:
                 orientation = int(img.getexif().get(0x0112, 1) or 1)
             except Exception:
@@ -302,6 +349,27 @@ def open_upright(
     return rgb, fw, fh, taken
 
 
+def _open_raw(
+    path: str | os.PathLike[str], min_size: int, min_short: int
+) -> tuple[Image.Image, int, int, int]:
+    """A camera RAW, upright, through core/raw.py (its preview, else a half-size decode)."""
+    img, fw, fh, taken, orientation = raw.open_raw(
+        path, min_size, min_short, max_pixels=MAX_PIXELS, gate=_BIG_DECODE, big_pixels=BIG_DECODE_PIXELS,
+    )
+    w, h = img.size
+    factor = min(max(w, h) // min_size if min_size else 0, min(w, h) // min_short if min_short else 1 << 30)
+    if factor >= 2:  # a half-size decode of a 45 MP sensor is still far more than asked for
+        smaller = img.reduce(factor)
+        img.close()
+        img = smaller
+    method = _ORIENTATION.get(orientation)
+    if method is not None:
+        turned = img.transpose(method)
+        img.close()
+        img = turned
+    return img, fw, fh, taken
+
+
 def decode(
     path: str | os.PathLike[str],
     spec: PixelSpec | None,
@@ -314,7 +382,8 @@ def decode(
         DecodeError: the file cannot be indexed; the message says why.
     """
     need = max(spec.size if spec else 0, thumb_size if want_thumbnail else 0)
-    rgb, fw, fh, taken = open_upright(path, min_size=need, keep_alpha=want_thumbnail)
+    rgb, fw, fh, taken = open_upright(path, min_size=need, keep_alpha=want_thumbnail,
+                                      min_short=spec.size if spec else 0)
     try:
         pixels = model_pixels(flatten(rgb), spec) if spec else None
         thumb = None
@@ -343,5 +412,6 @@ def is_image_name(name: str) -> bool:
 
 
 IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
-)
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif",
+     ".avif", ".jxl"}
+) | raw.RAW_EXTENSIONS

@@ -118,6 +118,7 @@ class Indexer:
                 rec.path, rec.folder = m.entry.path, m.folder
                 rec.size, rec.mtime_ns = m.entry.size, m.entry.mtime_ns
                 rec.ctime_ns = m.entry.ctime_ns
+                rec.companions = m.companions
                 batch.photos.append(rec)
             before = [r.id for r in batch.photos]
             self.store.write(batch)
@@ -184,6 +185,7 @@ class Indexer:
                     # No EXIF date: the file's time, marked, so it sorts where a person expects.
                     taken_ms=d.taken_ms or d.mtime_ns // 1_000_000,
                     taken_source="exif" if d.taken_ms else "file",
+                    companions=d.work.companions,
                 ))
                 if d.work.skipped_id:
                     wb.remove_skipped_ids.append(d.work.skipped_id)

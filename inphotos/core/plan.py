@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inphotos.core.control import Control
-from inphotos.core.imaging import fingerprint, quick_part
+from inphotos.core.imaging import MISSING_DECODER_REASONS, fingerprint, missing_decoder, quick_part
+from inphotos.core.pairs import pair_up
 from inphotos.core.scanner import ELSEWHERE, READ, FileEntry, WalkLog, walk_images
 from inphotos.db.store import PhotoStore
 from inphotos.records import IndexProgress, PhotoRecord
@@ -33,13 +34,17 @@ class Work:
     folder: str
     photo_id: int = 0
     skipped_id: int = 0
+    companions: tuple[str, ...] = ()  # the photo's other files (core/pairs.py)
 
 
 @dataclass
 class Move:
+    """A row kept with its vector, its file moved or its details changed (companions too)."""
+
     photo_id: int
     entry: FileEntry
     folder: str
+    companions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -102,6 +107,10 @@ def plan(
             if progress is not None and len(disk) % 2000 == 0:
                 progress(IndexProgress("scanning", done=len(disk)))
         control.checkpoint()
+    # A RAW beside its JPEG, a Live Photo's video beside its picture: one photo, one file
+    # indexed; the others are its companions (and leave `disk`, so rows they had go).
+    kept_files, companions = pair_up(entry for entry, _ in disk.values())
+    disk = {e.path: disk[e.path] for e in kept_files}
     plan.on_disk = len(disk)
 
     walked_set = set(walked)
@@ -126,21 +135,25 @@ def plan(
     new: list[tuple[FileEntry, str]] = []
     for path, (entry, root) in disk.items():
         row = by_path.get(path)
+        joined = companions.get(path, ())
         if row is None:
             s = skipped.get(path)
-            if s is not None and s.size == entry.size and s.mtime_ns == entry.mtime_ns:
+            if (s is not None and s.size == entry.size and s.mtime_ns == entry.mtime_ns
+                    and not _reader_installed_since(s.reason, path)):
                 continue  # still the same bad file: don't retry it every scan
             new.append((entry, root))
         elif (row.size != entry.size or row.mtime_ns != entry.mtime_ns
               or (_touched(row, entry) and not _same_content(entry, row))):
-            plan.to_embed.append(Work(entry, root, photo_id=row.id))
+            plan.to_embed.append(Work(entry, root, photo_id=row.id, companions=joined))
             plan.changed_count += 1
             plan.stale_thumbs.append((row.path, row.mtime_ns, row.size))
-        elif _touched(row, entry):  # only its metadata changed (chmod): keep the vector
-            plan.moves.append(Move(row.id, entry, root))
         elif row.indexed_ms < stale_before_ms:  # embedded by weights since replaced
-            plan.to_embed.append(Work(entry, root, photo_id=row.id))
+            plan.to_embed.append(Work(entry, root, photo_id=row.id, companions=joined))
             plan.changed_count += 1
+        elif _touched(row, entry) or row.companions != joined:
+            # Only its metadata (chmod) or its companions changed (a RAW added beside it, or
+            # deleted): keep the vector.
+            plan.moves.append(Move(row.id, entry, root, joined))
     plan.stale_skipped = [s.id for p, s in skipped.items() if p not in disk]
 
     # Moves and renames: a new file with the same content as a vanished or kept row takes it
@@ -149,17 +162,37 @@ def plan(
     for r in [*gone, *(k for k in all_rows if k.id in kept)]:
         candidates_by_size[r.size].append(r)
     moved_ids: set[int] = set()
-    for entry, root in new:
+    # A pair whose indexed file went while another of its files stayed (the JPEG of a
+    # RAW+JPEG deleted; a JPEG added beside a RAW indexed alone): the file now shown takes
+    # over the row, so the photo keeps its place instead of leaving and coming back.
+    pair_rows: dict[str, PhotoRecord] = {}
+    for r in gone:
+        for p in r.files:
+            pair_rows.setdefault(p, r)
+    unmatched: list[tuple[FileEntry, str]] = []
+    for entry, root in new:  # moves first: a photo that moved keeps its vector
         match = _find_move(entry, candidates_by_size.get(entry.size))
+        if match is None:
+            unmatched.append((entry, root))
+            continue
+        candidates_by_size[match.size].remove(match)
+        moved_ids.add(match.id)
+        plan.moves.append(Move(match.id, entry, root, companions.get(entry.path, ())))
         s = skipped.get(entry.path)
-        if match is not None:
-            candidates_by_size[entry.size].remove(match)
-            moved_ids.add(match.id)
-            plan.moves.append(Move(match.id, entry, root))
-            if s is not None:  # a good photo moved over a bad file: that file is gone
-                plan.stale_skipped.append(s.id)
+        if s is not None:  # a good photo moved over a bad file: that file is gone
+            plan.stale_skipped.append(s.id)
+    for entry, root in unmatched:
+        s = skipped.get(entry.path)
+        joined = companions.get(entry.path, ())
+        owner = next((pair_rows[p] for p in (entry.path, *joined) if p in pair_rows), None)
+        if owner is not None and owner.id not in moved_ids:
+            moved_ids.add(owner.id)
+            plan.stale_thumbs.append((owner.path, owner.mtime_ns, owner.size))
+            plan.to_embed.append(Work(entry, root, photo_id=owner.id, skipped_id=s.id if s else 0,
+                                      companions=joined))
+            plan.changed_count += 1
         else:
-            plan.to_embed.append(Work(entry, root, skipped_id=s.id if s else 0))
+            plan.to_embed.append(Work(entry, root, skipped_id=s.id if s else 0, companions=joined))
             plan.new_count += 1
     plan.removals = [r.id for r in gone if r.id not in moved_ids]
     plan.stale_thumbs += [(r.path, r.mtime_ns, r.size) for r in gone if r.id not in moved_ids]
@@ -174,6 +207,11 @@ def plan(
             store.put_folder(f.path, online=is_online,
                              last_scan_ms=now_ms if f.path in walked_set else None)
     return plan
+
+
+def _reader_installed_since(reason: str, path: str) -> bool:
+    """A file skipped because the library for its format was missing, which is there now."""
+    return reason.startswith(tuple(MISSING_DECODER_REASONS.values())) and not missing_decoder(path)
 
 
 def _touched(row: PhotoRecord, entry: FileEntry) -> bool:

@@ -18,6 +18,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from inphotos.core.imaging import IMAGE_EXTENSIONS
+from inphotos.core.pairs import LIVE_VIDEO_EXTENSIONS
+
+#: What the walk yields: photos, and the videos that may be a Live Photo's (core/pairs.py).
+SCANNED_EXTENSIONS = IMAGE_EXTENSIONS | LIVE_VIDEO_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +175,7 @@ def _visit(
             return
         if entry.is_symlink() and not os.path.exists(entry.path):
             raise FileNotFoundError(errno.ENOENT, "dangling link", entry.path)
-        if os.path.splitext(name)[1].lower() not in IMAGE_EXTENSIONS:
+        if os.path.splitext(name)[1].lower() not in SCANNED_EXTENSIONS:
             return
         est = entry.stat(follow_symlinks=True)
     except OSError as e:

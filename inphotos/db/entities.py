@@ -98,6 +98,9 @@ def schema_for(dims: int, database: str) -> Schema:
         # the next index run fills them in: PhotoStore.fill_derived).
         taken_source = Int32  # TAKEN_SOURCES: 1 EXIF date, 2 file time; 0 not yet known
         orientation = Int32(index=Index())  # ORIENTATION_CODES; 0 not yet known
+        # The photo's other files (core/pairs.py), newline-separated (db/obx.py encode_paths);
+        # empty in rows written before (the next index run fills it in).
+        companions = String
 
     @Entity(model=name)
     class Folder:

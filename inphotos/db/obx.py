@@ -59,6 +59,21 @@ def encode_path(path: str) -> str:
         return _RAW_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii")
 
 
+def encode_paths(paths: tuple[str, ...] | list[str]) -> str:
+    """Several paths in one string, one per line (a name with a line break in it is escaped)."""
+    out = []
+    for p in paths:
+        if "\n" in p or p.startswith(_RAW_PREFIX):
+            out.append(_RAW_PREFIX + base64.urlsafe_b64encode(os.fsencode(p)).decode("ascii"))
+        else:
+            out.append(encode_path(p))
+    return "\n".join(out)
+
+
+def decode_paths(stored: str | None) -> tuple[str, ...]:
+    return tuple(decode_path(p) for p in (stored or "").split("\n") if p)
+
+
 def decode_path(stored: str) -> str:
     if stored.startswith(_RAW_PREFIX):
         return os.fsdecode(base64.urlsafe_b64decode(stored[len(_RAW_PREFIX) :]))

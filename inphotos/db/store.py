@@ -50,7 +50,7 @@ from inphotos.db.meta import (
     read_meta,
     write_meta,
 )
-from inphotos.db.obx import WriteTx, decode_path, encode_path
+from inphotos.db.obx import WriteTx, decode_path, decode_paths, encode_path, encode_paths
 from inphotos.db.store_folders import FolderQueries
 from inphotos.db.store_links import Link, LinkArrays, LinkQueries
 from inphotos.db.store_queries import FilterQueries
@@ -289,6 +289,7 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
             embedding=np.asarray(obj.embedding, dtype=np.float32) if with_embedding else None,
             id=obj.id,
             taken_source="file" if source == TAKEN_SOURCES["file"] else "exif",
+            companions=decode_paths(obj.companions),
         )
 
     def _to_entity(self, r: PhotoRecord) -> Any:
@@ -309,6 +310,7 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
             embedding=np.asarray(r.embedding, dtype=np.float32),
             taken_source=TAKEN_SOURCES.get(r.taken_source, TAKEN_SOURCES["exif"]),
             orientation=ORIENTATION_CODES.get(orientation_of(r.width, r.height), 0),
+            companions=encode_paths(r.companions),
         )
 
     @in_use

@@ -38,8 +38,8 @@ def build_menu(
     menu.addSeparator()
     for text, fn in (
         ("Preview", lambda: preview(first)),
-        ("Open", lambda: _open(parent, first.path)),
-        ("Show in folder", lambda: _show(parent, first.path)),
+        ("Open", lambda: open_path(parent, first.path)),
+        ("Show in folder", lambda: show_path(parent, first.path)),
         ("Copy path", lambda: _copy_paths(photos, status)),
         ("Copy image", lambda: copy_image(first)),
     ):
@@ -56,12 +56,14 @@ def _missing(parent: QWidget, path: str) -> bool:
     return True
 
 
-def _open(parent: QWidget, path: str) -> None:
+def open_path(parent: QWidget, path: str) -> None:
+    """Open a file with the user's application for it (or say why not)."""
     if not _missing(parent, path) and not desktop.open_file(path):
         QMessageBox.information(parent, APP_NAME, f"No application could open:\n{path}")
 
 
-def _show(parent: QWidget, path: str) -> None:
+def show_path(parent: QWidget, path: str) -> None:
+    """Show a file in the file manager (or say why not)."""
     if not _missing(parent, path) and not desktop.show_in_folder(path):
         QMessageBox.information(parent, APP_NAME, f"No file manager could show:\n{path}")
 

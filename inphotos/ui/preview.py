@@ -10,7 +10,10 @@ from PyQt6.QtCore import QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
 from PyQt6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from inphotos.records import PhotoRecord
+from inphotos.records import FILE_TYPES, PhotoRecord
+from inphotos.ui import photo_actions
+
+_RAW = frozenset(FILE_TYPES["raw"])
 
 
 def describe(photo: PhotoRecord) -> str:
@@ -23,6 +26,24 @@ def describe(photo: PhotoRecord) -> str:
         parts.append(f"{photo.width} × {photo.height}")
     parts.append(html.escape(os.path.dirname(photo.path)))
     return " &nbsp;·&nbsp; ".join(parts)
+
+
+def _kind(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    if ext in _RAW:
+        return "RAW"
+    return "Live Photo video" if ext == "mov" else ""
+
+
+def describe_files(photo: PhotoRecord) -> str:
+    """Every file of the photo (a RAW+JPEG pair, a Live Photo's video), each with its links."""
+    rows = []
+    for i, path in enumerate(photo.files):
+        kind = _kind(path) if i else ""
+        name = html.escape(os.path.basename(path)) + (f" ({kind})" if kind else "")
+        rows.append(f"{name} &nbsp; <a href='open:{i}'>Open</a> &nbsp; "
+                    f"<a href='show:{i}'>Show in folder</a>")
+    return "<br>".join(rows)
 
 
 class PreviewDialog(QDialog):
@@ -46,12 +67,16 @@ class PreviewDialog(QDialog):
         self.caption.setTextFormat(Qt.TextFormat.RichText)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.setWordWrap(True)
+        self.files = QLabel(self)  # the photo's files, each to open or show in its folder
+        self.files.setTextFormat(Qt.TextFormat.RichText)
+        self.files.linkActivated.connect(self._on_file_link)
+        self._files: tuple[str, ...] = ()
         self.position = QLabel(self)
         self.position.setAlignment(Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 8)
         layout.addWidget(self.image_label, 1)
-        for w in (self.caption, self.position):
+        for w in (self.caption, self.files, self.position):
             w.setContentsMargins(12, 0, 12, 0)
             layout.addWidget(w)
 
@@ -62,6 +87,8 @@ class PreviewDialog(QDialog):
         self.image_label.setPixmap(QPixmap())
         self.image_label.setText("Loading…")
         self.caption.setText(describe(photo))
+        self._files = photo.files
+        self.files.setText(describe_files(photo))
         self.position.setText(f"{index + 1} of {count}  ·  ← → to move, Esc to close")
         self.setWindowTitle(os.path.basename(photo.path))
 
@@ -74,6 +101,14 @@ class PreviewDialog(QDialog):
     def set_error(self, photo_id: int, message: str) -> None:
         if photo_id == self.photo_id:
             self.image_label.setText(f"This photo cannot be shown:\n{message}")
+
+    def _on_file_link(self, link: str) -> None:
+        action, _, index = link.partition(":")
+        path = self._files[int(index)]
+        if action == "open":
+            photo_actions.open_path(self, path)
+        else:
+            photo_actions.show_path(self, path)
 
     def _fit(self) -> None:
         if self._pixmap is None:

@@ -20,6 +20,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from inphotos.core.imaging import is_image_name
+from inphotos.core.pairs import is_companion_name
 from inphotos.core.scanner import is_skipped_name
 
 log = logging.getLogger(__name__)
@@ -94,11 +95,12 @@ class _Handler(FileSystemEventHandler):
             self._notify()  # type: ignore[operator]
 
     def _matters(self, path: str, is_directory: bool) -> bool:
-        """Images and folders, outside hidden and system folders below the library folder."""
+        """Images (and Live Photo videos) and folders, outside hidden and system folders below the
+        library folder."""
         try:
             inside = os.path.relpath(path, self._root)
         except ValueError:
             return False
         if inside.startswith(os.pardir) or any(is_skipped_name(p) for p in inside.split(os.sep) if p != "."):
             return False
-        return is_directory or is_image_name(path)
+        return is_directory or is_image_name(path) or is_companion_name(path)

@@ -100,7 +100,7 @@ def test_a_session_with_every_subcommand_in_json(run: Cli, photos: Path, tmp_pat
     hits = r.data
     assert len(hits) == 5
     assert set(hits[0]) == {"path", "score", "strength", "match", "id", "width", "height",
-                            "taken_ms", "taken_source"}
+                            "taken_ms", "taken_source", "companions"}
     assert {Path(h["path"]).parent for h in hits} <= {photos, photos / "trip"}
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 

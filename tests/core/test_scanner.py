@@ -21,10 +21,12 @@ def _walk(root: Path) -> tuple[set[str], dict[str, str]]:
 
 
 def test_finds_images_by_extension_in_any_case_with_size_and_mtime(tmp_path: Path) -> None:
-    names = ["a.jpg", "b.JPEG", "c.png", "d.HEIC", "e.webp", "sub/deeper/f.tif", "g.gif", "h.bmp"]
+    names = ["a.jpg", "b.JPEG", "c.png", "d.HEIC", "e.webp", "sub/deeper/f.tif", "g.gif", "h.bmp",
+             "i.avif", "j.JXL", "raw.cr2", "k.NEF", "l.dng",
+             "live.mov"]  # a Live Photo's video: core/pairs.py keeps it only beside its picture
     for n in names:
         _touch(tmp_path / n, b"12345")
-    for n in ["notes.txt", "movie.mov", "raw.cr2", "noext"]:
+    for n in ["notes.txt", "noext", "raw.xmp"]:
         _touch(tmp_path / n)
 
     entries = list(walk_images(str(tmp_path)))
