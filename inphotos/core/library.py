@@ -19,6 +19,7 @@ import numpy as np
 
 from inphotos.core.control import Control
 from inphotos.core.indexer import Indexer, ProgressFn
+from inphotos.core.library_categories import CategoriesMixin
 from inphotos.core.library_repair import RepairMixin
 from inphotos.core.library_search import SearchMixin
 from inphotos.core.protocols import Embedder, TextEncoder
@@ -64,9 +65,9 @@ def default_embedder_factory(
     return load
 
 
-class Library(SearchMixin, RepairMixin):
+class Library(SearchMixin, RepairMixin, CategoriesMixin):
     """A photo library indexed with one model (its searches: `core/library_search.py`; its
-    check and repair: `core/library_repair.py`)."""
+    check and repair: `core/library_repair.py`; its categories: `core/library_categories.py`)."""
 
     def __init__(
         self,
@@ -116,6 +117,8 @@ class Library(SearchMixin, RepairMixin):
         self.thumbs.remove_stale_temp_files()  # left by a crash mid-write
         self._calibration: tuple[Calibration, np.ndarray] | None = None
         self._calibration_lock = threading.Lock()
+        self._categories = None
+        self._categories_lock = threading.Lock()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -287,7 +290,7 @@ class Library(SearchMixin, RepairMixin):
 
     # ------------------------------------------------------------ indexing
 
-    def indexer(self) -> Indexer:
+    def indexer(self, control: Control | None = None) -> Indexer:
         from inphotos.core.indexer import Indexer
 
         return Indexer(
@@ -295,17 +298,28 @@ class Library(SearchMixin, RepairMixin):
             batch_size=self.batch_size, workers=self.workers,
             exclude=[str(p) for p in (self.paths.data, self.paths.cache, self.paths.config,
                                       self.paths.logs)],
+            listener=self.categories,
+            after_batch=lambda: self.refresh_categories(control, during_run=True),
         )
 
     def index(self, progress: ProgressFn | None = None, control: Control | None = None) -> IndexReport:
         """Bring the index up to date with every library folder."""
         if self._weights_changed:
             _ = self.embedder  # loads the new weights, which marks every vector as stale
-        report = self.indexer().run(progress=progress, control=control)
-        if not report.cancelled:
+        report = self.indexer(control).run(progress=progress, control=control)
+        if report.cancelled:
+            self._save_categories()
+        else:
             # What was complete: the open check compares against it (db/store.py).
             self.store.set_meta(complete=True, photos=self.store.count())
+            self.refresh_categories(control)
         return report
+
+    def _save_categories(self) -> None:
+        try:
+            self.categories.save()
+        except OSError as e:  # derived data: counted again next time
+            log.warning("Categories not saved: %s", e)
 
     # ------------------------------------------------------------ browsing and stats
 
