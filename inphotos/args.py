@@ -19,7 +19,7 @@ from typing import Any
 ORIENTATIONS = ("landscape", "portrait", "square")
 FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff")
 
-COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair")
+COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair", "tags")
 
 
 class _Version(argparse.Action):
@@ -183,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser("stats", parents=[common], help="what is in the index")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("tags", parents=[common],
+                       help="the everyday things a photo shows (its Explore categories)")
+    p.add_argument("photo", help="a library photo, or any image file")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("check", parents=[common],
