@@ -20,12 +20,15 @@ from PyQt6.QtCore import (
     Qt,
     pyqtSignal,
 )
-from PyQt6.QtGui import QImage, QPixmap
+from PyQt6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PyQt6.QtWidgets import (
     QLabel,
     QListView,
     QPushButton,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,8 +42,10 @@ log = logging.getLogger(__name__)
 
 ParentIndex = QModelIndex | QPersistentModelIndex
 COVER = QSize(176, 132)
+TILE = QSize(COVER.width() + 16, COVER.height() + 52)
 KEY_ROLE = Qt.ItemDataRole.UserRole
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
+NAME_ROLE = Qt.ItemDataRole.UserRole + 2
 
 MESSAGES = {
     "closed": "Opening the library…",
@@ -106,6 +111,8 @@ class ExploreModel(QAbstractListModel):
             return pixmap
         if role == KEY_ROLE:
             return tile.key
+        if role == NAME_ROLE:
+            return tile.name
         if role == COUNT_ROLE:
             return tile.count
         return None
@@ -118,6 +125,46 @@ def _cropped(image: QImage, size: QSize) -> QPixmap:
     x = (scaled.width() - size.width()) // 2
     y = (scaled.height() - size.height()) // 2
     return QPixmap.fromImage(scaled.copy(QRect(x, y, size.width(), size.height())))
+
+
+class TileDelegate(QStyledItemDelegate):
+    """A tile: the cover filling its top (a grey placeholder until it arrives), the name and
+    the count below. A constant size; no I/O while painting."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return TILE
+
+    def paint(self, painter: QPainter | None, option: QStyleOptionViewItem,
+              index: QModelIndex) -> None:
+        if painter is None:
+            return
+        painter.save()
+        rect = option.rect.adjusted(4, 4, -4, -4)
+        palette = option.palette
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, palette.highlight())
+        elif option.state & QStyle.StateFlag.State_MouseOver:
+            painter.fillRect(option.rect, palette.alternateBase())
+        cover = QRect(rect.x() + (rect.width() - COVER.width()) // 2, rect.y(), COVER.width(),
+                      COVER.height())
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            painter.drawPixmap(cover, pixmap)
+        else:
+            painter.fillRect(cover, QColor(200, 200, 200))
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(palette.color(palette.ColorRole.Text))
+        name_rect = QRect(rect.x(), cover.bottom() + 4, rect.width(), 20)
+        name = painter.fontMetrics().elidedText(str(index.data(NAME_ROLE)),
+                                                Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter, name)
+        painter.setFont(option.font)
+        count = int(index.data(COUNT_ROLE) or 0)
+        painter.drawText(QRect(rect.x(), name_rect.bottom() + 1, rect.width(), 18),
+                         Qt.AlignmentFlag.AlignHCenter, f"{count:,} photo" + ("" if count == 1 else "s"))
+        painter.restore()
 
 
 class ExplorePageWidget(QWidget):
@@ -137,10 +184,9 @@ class ExplorePageWidget(QWidget):
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
         self.view.setUniformItemSizes(True)
-        self.view.setIconSize(COVER)
-        self.view.setGridSize(QSize(COVER.width() + 20, COVER.height() + 56))
         self.view.setSpacing(6)
-        self.view.setWordWrap(True)
+        self.view.setMouseTracking(True)
+        self.view.setItemDelegate(TileDelegate(self.view))
         self.view.setModel(model)
         self.view.activated.connect(self._on_activated)
         self.view.clicked.connect(self._on_activated)
