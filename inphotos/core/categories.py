@@ -349,8 +349,13 @@ def _count(state: _State, ids: np.ndarray, vecs: np.ndarray, sign: int) -> None:
     if len(touched) == 0:
         return
     new_scores = np.where(hit[:, touched], scores[:, touched], -np.inf).T  # (touched, photos)
+    new_ids = np.broadcast_to(ids, new_scores.shape)
+    if new_scores.shape[1] > COVERS:  # a big chunk (counting a library): its best few first
+        best_new = np.argpartition(-new_scores, COVERS - 1, axis=1)[:, :COVERS]
+        new_scores = np.take_along_axis(new_scores, best_new, axis=1)
+        new_ids = ids[best_new]
     all_scores = np.concatenate([state.cover_scores[touched], new_scores], axis=1)
-    all_ids = np.concatenate([state.cover_ids[touched], np.broadcast_to(ids, new_scores.shape)], axis=1)
+    all_ids = np.concatenate([state.cover_ids[touched], new_ids], axis=1)
     best = np.argsort(-all_scores, axis=1, kind="stable")[:, :COVERS]
     state.cover_scores[touched] = np.take_along_axis(all_scores, best, axis=1)
     ids_best = np.take_along_axis(all_ids, best, axis=1)

@@ -261,9 +261,11 @@ def test_the_cover_is_the_best_photo_of_the_category() -> None:
     index = CategoryIndex(Path("/nonexistent"), "m", vocab)
     photos = np.zeros((COVERS + 2, dims), np.float32)
     photos[:, 0] = [0.4, 0.9, 0.5, 0.2, 0.6, 0.7]  # all but one above the cut-off 0.3
-    index.build(scales, [(np.arange(1, 4), photos[:3]), (np.arange(4, 7), photos[3:])])
-    tile = index.tiles(1)[0]
-    assert (tile.cover_id, tile.count) == (2, 5)
+    for chunks in ([(np.arange(1, 4), photos[:3]), (np.arange(4, 7), photos[3:])],
+                   [(np.arange(1, 7), photos)]):  # small batches, and one bigger than COVERS
+        index.build(scales, chunks)
+        tile = index.tiles(1)[0]
+        assert (tile.cover_id, tile.count) == (2, 5)
 
 
 def test_a_category_is_its_templates_averaged_and_normalised() -> None:
