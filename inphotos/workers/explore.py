@@ -80,6 +80,8 @@ class ExploreService(QObject):
         self._generation += 1
         self._counting = False
         self._runner.clear()
+        if self.active:  # another model's library (a switch): its own categories
+            self.load()
 
     def load(self) -> None:
         """Read the page; `page_ready` follows."""

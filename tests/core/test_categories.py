@@ -100,6 +100,8 @@ def test_a_tile_opens_as_the_normal_search_with_the_same_count(lib: Library) -> 
     assert scores == sorted(scores, reverse=True)  # best first
     weaker = lib.search(SearchRequest(category="dogs", include_weaker=True), k=50)
     assert len(weaker.hits) >= 8
+    refined = lib.search(SearchRequest("dog", category="dogs"), k=50)  # words refine it
+    assert {Path(h.photo.path).stem.split("_")[0] for h in refined.hits} <= {"dog"}
     with pytest.raises(LibraryError, match="No such category"):
         lib.search(SearchRequest(category="unicorns"))
 
