@@ -120,3 +120,36 @@ def test_explore_before_any_photos_says_what_to_do(qtbot, win) -> None:
     assert "Add a folder of photos" in page.message.text()
     assert page.add_button.isVisibleTo(page)
     assert page.model.rowCount() == 0
+
+
+def test_counting_and_reading_categories_stay_off_the_gui_thread(qtbot, win, photos: Path,
+                                                                monkeypatch) -> None:
+    """The count writes the categories file on the writer thread (the thread index runs use);
+    the page and the tags are read on the explore thread; the GUI thread only shows them."""
+    import threading
+
+    from inphotos.core.categories import CategoryIndex
+
+    seen: dict[str, set[int]] = {"save": set(), "explore": set(), "tags": set()}
+
+    def spy(name: str, real):  # type: ignore[no-untyped-def]
+        def wrapper(*a, **k):  # type: ignore[no-untyped-def]
+            seen[name].add(threading.get_ident())
+            return real(*a, **k)
+        return wrapper
+
+    monkeypatch.setattr(CategoryIndex, "save", spy("save", CategoryIndex.save))
+    monkeypatch.setattr(Library, "explore", spy("explore", Library.explore))
+    monkeypatch.setattr(Library, "tags", spy("tags", Library.tags))
+    with qtbot.waitSignal(win.session.index.finished, timeout=WAIT):
+        win.add_folder(str(photos))
+    win.explore.show()
+    qtbot.waitUntil(lambda: win.explore_page.model.rowCount() == 2, timeout=WAIT)
+    with qtbot.waitSignal(win.session.explore.tags_ready, timeout=WAIT):
+        win.session.explore.tags(win.explore_page.model.tile(0).cover)
+    gui = threading.main_thread().ident
+    assert seen["save"]
+    assert not seen["save"] & seen["explore"]  # the writer's, not the reading thread
+    assert seen["explore"]
+    assert seen["tags"]
+    assert gui not in seen["save"] | seen["explore"] | seen["tags"]
