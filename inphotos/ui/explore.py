@@ -54,6 +54,8 @@ MESSAGES = {
              "beaches, food, documents, screenshots… — right here, on this computer.",
     "computing": "<h2>Sorting your photos into things…</h2>This runs once in the background "
                  "(a minute or so for a big library); the tiles appear here when it is done.",
+    "no-model": "<h2>Explore needs the search model</h2>Your photos are sorted into things as "
+                "soon as the model can be used (the status bar says why it cannot yet).",
     "none": "<h2>No category has enough photos yet</h2>A category shows here once a few "
             "photos clearly belong to it.",
 }

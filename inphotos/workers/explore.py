@@ -36,7 +36,8 @@ class ExploreTile:
 @dataclass(frozen=True)
 class ExplorePage:
     """What the page shows. `state`: "ready"; "computing" (being counted); "empty" (no
-    photos yet); "closed" (no library open yet)."""
+    photos yet); "closed" (no library open yet); "no-model" (counting needs the model, which
+    cannot be used yet)."""
 
     state: str
     tiles: list[ExploreTile]
@@ -71,14 +72,18 @@ class ExploreService(QObject):
         self._runner.failed.connect(lambda _k, _g, e: self.failed.emit(str(e)))
         self._generation = 0
         self._counting = False
-        index.finished.connect(lambda _report: self._on_counts_changed())
+        #: A count came back without counting (no model yet): not asked again until an index
+        #: run ends or another library opens, or the page would ask in a loop.
+        self._count_failed = False
+        index.finished.connect(self._on_index_finished)
         index.write_done.connect(self._on_write_done)
-        index.write_failed.connect(self._on_write_done)
+        index.write_failed.connect(self._on_write_failed)
 
     def set_library(self, library: Library) -> None:
         self.library = library
         self._generation += 1
         self._counting = False
+        self._count_failed = False
         self._runner.clear()
         if self.active:  # another model's library (a switch): its own categories
             self.load()
@@ -124,6 +129,8 @@ class ExploreService(QObject):
         answer, current = cast("tuple[object, bool]", result)
         if not current:
             self._count()
+        if isinstance(answer, ExplorePage) and answer.state == "computing" and self._count_failed:
+            answer = ExplorePage("no-model", [], answer.photos)
         if kind == "page":
             self.page_ready.emit(answer)
         else:
@@ -133,15 +140,27 @@ class ExploreService(QObject):
         """Count the categories on the writer, unless an index run (which counts them) or a
         count is under way."""
         lib = self.library
-        if lib is None or self._counting or self.index.running:
+        if lib is None or self._counting or self._count_failed or self.index.running:
             return
         self._counting = True
         self.index.write(WriteJob(CATEGORIES, lib.refresh_categories, reindex=False))
 
-    def _on_write_done(self, job: WriteJob, _result: object) -> None:
+    def _on_write_done(self, job: WriteJob, result: object) -> None:
         if job.kind == CATEGORIES:
             self._counting = False
+            lib = self.library
+            # Not counted, and still not current: the model could not be used (it says why).
+            self._count_failed = result is False and lib is not None and not lib.categories.scales()
             self._on_counts_changed()
+
+    def _on_write_failed(self, job: WriteJob, _error: object) -> None:
+        if job.kind == CATEGORIES:  # a bug: the crash dialog has it; not asked again
+            self._counting = False
+            self._count_failed = True
+
+    def _on_index_finished(self, _report: object) -> None:
+        self._count_failed = False
+        self._on_counts_changed()
 
     def _on_counts_changed(self) -> None:
         if self.active:

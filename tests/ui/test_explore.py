@@ -153,3 +153,20 @@ def test_counting_and_reading_categories_stay_off_the_gui_thread(qtbot, win, pho
     assert seen["explore"]
     assert seen["tags"]
     assert gui not in seen["save"] | seen["explore"] | seen["tags"]
+
+
+def test_without_a_model_the_page_says_so_and_asks_once(qtbot, win, photos: Path, monkeypatch) -> None:
+    with qtbot.waitSignal(win.session.index.finished, timeout=WAIT):
+        win.add_folder(str(photos))
+    calls: list[int] = []
+
+    def no_model(self, control=None, during_run=False):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return False  # what refresh_categories answers when the model cannot load
+
+    monkeypatch.setattr(Library, "refresh_categories", no_model)
+    win.explore.show()
+    qtbot.waitUntil(lambda: "needs the search model" in win.explore_page.message.text(), timeout=WAIT)
+    qtbot.wait(300)
+    assert calls == [1]  # asked once, not in a loop
+    assert win.explore_page.model.rowCount() == 0
