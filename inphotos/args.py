@@ -20,7 +20,7 @@ ORIENTATIONS = ("landscape", "portrait", "square")
 FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff", "avif", "jxl", "raw")
 
 COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair",
-            "duplicates")
+            "duplicates", "tags")
 
 
 class _Version(argparse.Action):
@@ -191,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=None, metavar="D",
                    help="group photos closer than this cosine distance (default 0.01; at most 0.05)")
     p.add_argument("--exact-only", action="store_true", help="only byte-for-byte copies")
+    p = sub.add_parser("tags", parents=[common],
+                       help="the everyday things a photo shows (its Explore categories)")
+    p.add_argument("photo", help="a library photo, or any image file")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("check", parents=[common],

@@ -184,11 +184,16 @@ class SearchRequest:
     sort: str = "relevance"  # or "date"
     include_weaker: bool = False  # everything ranked, not only what passes the cut-off
     min_score: float | None = None  # raw cosine
+    category: str = ""  # an Explore category's key (core/categories.py); `text` refines it
 
     def to_json(self) -> dict[str, object]:
         """The saved form of a text search (a smart album); photo ids are not saved."""
-        return {"text": self.text, "filters": self.filters.to_json(), "sort": self.sort,
-                "include_weaker": self.include_weaker, "min_score": self.min_score}
+        saved: dict[str, object] = {
+            "text": self.text, "filters": self.filters.to_json(), "sort": self.sort,
+            "include_weaker": self.include_weaker, "min_score": self.min_score}
+        if self.category:
+            saved["category"] = self.category
+        return saved
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> SearchRequest:
@@ -200,6 +205,7 @@ class SearchRequest:
             sort="date" if data.get("sort") == "date" else "relevance",
             include_weaker=bool(data.get("include_weaker")),
             min_score=float(min_score) if isinstance(min_score, int | float) else None,
+            category=str(data.get("category") or ""),
         )
 
 

@@ -344,3 +344,19 @@ def duplicates_folder(root: Path) -> Path:
     Image.open(root / "p0.jpg").save(root / "p0_reencoded.jpg", quality=60)
     Image.open(root / "p0.jpg").resize((320, 240)).save(root / "p0_small.jpg", quality=90)
     return root
+class ConceptEmbedder(ColourEmbedder):
+    """A deterministic embedder for categories (core/categories.py), named as such: the
+    colour embedder with a few everyday words wired to colours, so photos built to match
+    "dog" are red ones, "beach" yellow ones and "forest" green ones. Every other word of the
+    vocabulary only adds its own noise, so no photo stands out for it. Punctuation is
+    ignored ("a photo of a dog." means red).
+    """
+
+    CONCEPTS: ClassVar[dict[str, str]] = {"dog": "red", "beach": "yellow", "forest": "green"}
+    name = "concept-test-embedder"
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        plain = [" ".join(self.CONCEPTS.get(w, w) for w in
+                          "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in t.lower()).split())
+                 for t in texts]
+        return super().encode_text(plain)

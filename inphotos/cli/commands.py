@@ -390,6 +390,25 @@ def _run_interruptibly(fn: Callable[[Control], object]) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+def cmd_tags(args: Options) -> int:
+    """`tags PHOTO`: the categories a photo belongs to, strongest first, with strengths."""
+    if not os.path.exists(args.photo):
+        raise CliError(f"File not found: {args.photo}")
+    with open_library(args) as lib:
+        _require_photos(lib)
+        tags = lib.tags(args.photo)
+        if args.json:
+            print_json([{"category": t.category.key, "name": t.category.name,
+                         "strength": round(t.strength, 4), "score": round(t.score, 4)}
+                        for t in tags])
+        elif not tags:
+            print("No category stands out for this photo.")
+        else:
+            for t in tags:
+                print(f"{t.strength:>5.0%}  {t.category.name}")
+    return 0
+
+
 def cmd_check(args: Options) -> int:
     with open_library(args) as lib:
         problems = lib.check()
@@ -419,5 +438,5 @@ def cmd_repair(args: Options) -> int:
 HANDLERS: dict[str, Callable[[Options], int]] = {
     "index": cmd_index, "search": cmd_search, "similar": cmd_similar,
     "folders": cmd_folders, "stats": cmd_stats, "albums": cmd_albums, "check": cmd_check,
-    "repair": cmd_repair, "duplicates": cmd_duplicates,
+    "repair": cmd_repair, "duplicates": cmd_duplicates, "tags": cmd_tags,
 }

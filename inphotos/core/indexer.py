@@ -13,6 +13,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -32,12 +33,21 @@ log = logging.getLogger(__name__)
 WRITE_CHUNK = 1000
 
 
+class WriteListener(Protocol):
+    """Told of every batch the indexer writes (the library's categories keep count so)."""
+
+    def before_write(self, store: PhotoStore, batch: WriteBatch) -> object: ...
+    def after_write(self, store: PhotoStore, token: object, batch: WriteBatch) -> None: ...
+
+
 class Indexer:
     """Brings one store up to date with its library folders.
 
     Args:
         workers: decode threads; 0 picks by the machine's cores and how busy it is.
         exclude: folders never indexed (InPhotos' own data inside a library folder).
+        listener: told of each batch written, before and after (core/categories.py).
+        after_batch: called after each batch of new photos is written.
     """
 
     def __init__(
@@ -48,6 +58,8 @@ class Indexer:
         batch_size: int = 0,
         workers: int = 0,
         exclude: Sequence[str] = (),
+        listener: WriteListener | None = None,
+        after_batch: Callable[[], object] | None = None,
     ) -> None:
         self.store = store
         self._get_embedder = embedder
@@ -56,6 +68,16 @@ class Indexer:
         self.batch_size = batch_size if batch_size > 0 else 32
         self.workers = max(0, workers)
         self.exclude = tuple(exclude)
+        self.listener = listener
+        self.after_batch = after_batch
+
+    def _write(self, batch: WriteBatch) -> None:
+        if self.listener is None:
+            self.store.write(batch)
+            return
+        token = self.listener.before_write(self.store, batch)
+        self.store.write(batch)
+        self.listener.after_write(self.store, token, batch)
 
     def plan(self, control: Control | None = None, progress: ProgressFn | None = None) -> Plan:
         """Walk the library and work out what changed since the last run."""
@@ -97,13 +119,13 @@ class Indexer:
     def _apply_moves_and_removals(self, plan: Plan, report: IndexReport) -> None:
         for i in range(0, len(plan.removals), WRITE_CHUNK):
             chunk = plan.removals[i : i + WRITE_CHUNK]
-            self.store.write(WriteBatch(remove_photo_ids=chunk))
+            self._write(WriteBatch(remove_photo_ids=chunk))
             report.removed += len(chunk)
         if self.thumbs is not None:
             for key in plan.stale_thumbs:
                 self.thumbs.discard(key)
         if plan.stale_skipped:
-            self.store.write(WriteBatch(remove_skipped_ids=plan.stale_skipped))
+            self._write(WriteBatch(remove_skipped_ids=plan.stale_skipped))
         for i in range(0, len(plan.moves), WRITE_CHUNK):
             moves = plan.moves[i : i + WRITE_CHUNK]
             records = self.store.get_photos([m.photo_id for m in moves], with_embedding=True)
@@ -121,7 +143,7 @@ class Indexer:
                 rec.companions = m.companions
                 batch.photos.append(rec)
             before = [r.id for r in batch.photos]
-            self.store.write(batch)
+            self._write(batch)
             # A move keeps its row and pairs, unless the store had to give the row a new id.
             link_photos(self.store, [r for r, old in zip(batch.photos, before, strict=True)
                                      if r.id != old])
@@ -204,7 +226,9 @@ class Indexer:
         updated = sum(1 for r in wb.photos if r.id)
         # Each new or changed photo finds its duplicates, written in the same transaction.
         wb.pairs = lambda records: pairs_of(self.store, records)
-        self.store.write(wb)
+        self._write(wb)
+        if self.after_batch is not None:
+            self.after_batch()
         report.updated += updated
         report.added += len(wb.photos) - updated
         report.embedded += len(wb.photos)

@@ -21,6 +21,7 @@ import numpy as np
 from inphotos.core import duplicates
 from inphotos.core.control import Cancelled, Control
 from inphotos.core.indexer import Indexer, ProgressFn
+from inphotos.core.library_categories import CategoriesMixin
 from inphotos.core.library_duplicates import DuplicatesMixin
 from inphotos.core.library_repair import RepairMixin
 from inphotos.core.library_search import SearchMixin
@@ -67,9 +68,10 @@ def default_embedder_factory(
     return load
 
 
-class Library(SearchMixin, RepairMixin, DuplicatesMixin):
+class Library(SearchMixin, RepairMixin, DuplicatesMixin, CategoriesMixin):
     """A photo library indexed with one model (its searches: `core/library_search.py`; its
-    check and repair: `core/library_repair.py`; its duplicates: `core/library_duplicates.py`)."""
+    check and repair: `core/library_repair.py`; its duplicates: `core/library_duplicates.py`;
+    its categories: `core/library_categories.py`)."""
 
     def __init__(
         self,
@@ -119,6 +121,8 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin):
         self.thumbs.remove_stale_temp_files()  # left by a crash mid-write
         self._calibration: tuple[Calibration, np.ndarray] | None = None
         self._calibration_lock = threading.Lock()
+        self._categories = None
+        self._categories_lock = threading.Lock()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -290,7 +294,7 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin):
 
     # ------------------------------------------------------------ indexing
 
-    def indexer(self) -> Indexer:
+    def indexer(self, control: Control | None = None) -> Indexer:
         from inphotos.core.indexer import Indexer
 
         return Indexer(
@@ -298,6 +302,8 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin):
             batch_size=self.batch_size, workers=self.workers,
             exclude=[str(p) for p in (self.paths.data, self.paths.cache, self.paths.config,
                                       self.paths.logs)],
+            listener=self.categories,
+            after_batch=lambda: self.refresh_categories(control, during_run=True),
         )
 
     def index(self, progress: ProgressFn | None = None, control: Control | None = None) -> IndexReport:
@@ -305,13 +311,22 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin):
         if self._weights_changed:
             _ = self.embedder  # loads the new weights, which marks every vector as stale
         duplicates.start_backlog(self.store)
-        report = self.indexer().run(progress=progress, control=control)
-        if not report.cancelled:
+        report = self.indexer(control).run(progress=progress, control=control)
+        if report.cancelled:
+            self._save_categories()
+        else:
             # What was complete: the open check compares against it (db/store.py).
             self.store.set_meta(complete=True, photos=self.store.count())
+            self.refresh_categories(control)
             with contextlib.suppress(Cancelled):  # the rest waits for the next run
                 duplicates.link_backlog(self.store, control)
         return report
+
+    def _save_categories(self) -> None:
+        try:
+            self.categories.save()
+        except OSError as e:  # derived data: counted again next time
+            log.warning("Categories not saved: %s", e)
 
     # ------------------------------------------------------------ browsing and stats
 

@@ -58,6 +58,7 @@ class SearchMixin:
         def embedder(self) -> Embedder: ...
         def text_encoder(self) -> TextEncoder: ...
         def offline_folders(self) -> set[str]: ...
+        def category_direction(self, key: str) -> tuple[np.ndarray, QueryScale]: ...
         def browse_ids(self, filters: Filters | None = None) -> list[int]: ...
 
     # ------------------------------------------------------------ search
@@ -102,13 +103,17 @@ class SearchMixin:
         with none of them, the filtered library, newest first. Raises LibraryError for a
         query that cannot run (empty, only negatives, photos not in the index, bad file).
         """
-        if not (request.text.strip() or request.photo_ids or request.image_path):
+        if not (request.text.strip() or request.photo_ids or request.image_path or request.category):
             return self.browse(request.filters, k, offset)
         vec, exclude = self.request_vector(request)
+        scale = None
+        if request.category and not (request.photo_ids or request.image_path or request.text.strip()):
+            # The cut-off its Explore tile counts with: the tile and the search agree.
+            scale = self.category_direction(request.category)[1]
         # A --min-score is the person's own cut-off (raw cosine): all photos at or above it.
         include_weaker = request.include_weaker or request.min_score is not None
         return search(
-            self.store, vec, k, offset, scale=self.query_scale(vec),
+            self.store, vec, k, offset, scale=scale or self.query_scale(vec),
             include_weaker=include_weaker, sort=request.sort, min_score=request.min_score,
             filters=request.filters, folders=self._online_folders(), exclude_ids=exclude,
         )
@@ -125,9 +130,11 @@ class SearchMixin:
                 vec, exclude = self._photos_vector([record.id]), [record.id]
             else:
                 vec = _unit(self.image_vector(abspath))
+        elif request.category:
+            vec = self.category_direction(request.category)[0]
         else:
             return self.text_vector(request.text), []
-        if request.text.strip():  # "like this photo, at night"
+        if request.text.strip():  # "like this photo, at night"; "dogs, on the beach"
             vec = _unit(vec + REFINE_WEIGHT * self.text_vector(request.text))
         return vec, exclude
 

@@ -45,7 +45,7 @@ class AlbumsController(QObject):
         if self.view.similar is not None or self.view.kind is ResultKind.SIMILAR:
             return ("An album saves words and filters; photos found by \"Find similar\" "
                     "cannot be saved as one.")
-        if not request.text and not request.filters:
+        if not request.text and not request.filters and not request.category:
             return "Search for something or choose a filter first; then save it as an album."
         return ""
 
@@ -55,7 +55,8 @@ class AlbumsController(QObject):
         if why:
             QMessageBox.information(self.window, APP_NAME, why)
             return
-        default = self.view.request().text or "My album"
+        default = self.view.request().text or (self.view.category[1] if self.view.category else "") \
+            or "My album"
         name, ok = QInputDialog.getText(self.window, "Save search as album", "Album name:",
                                         text=default)
         if ok and name.strip():

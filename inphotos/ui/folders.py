@@ -1,6 +1,6 @@
-"""The side panel: "All photos", the library folders (photo counts and state; a click shows
-only that folder; add, remove, rescan) and the smart albums (a click runs one; rename and
-delete from its context menu)."""
+"""The side panel: "All photos", "Explore" (the things in the photos), the library folders
+(photo counts and state; a click shows only that folder; add, remove, rescan) and the smart
+albums (a click runs one; rename and delete from its context menu)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class FoldersPanel(QWidget):
     rescan_requested = pyqtSignal()
     folder_chosen = pyqtSignal(str)  # show only this folder ("": all photos)
     album_chosen = pyqtSignal(str)
+    explore_requested = pyqtSignal()
     album_rename_requested = pyqtSignal(str, str)  # old name, new name
     album_delete_requested = pyqtSignal(str)
 
@@ -42,6 +43,11 @@ class FoldersPanel(QWidget):
         self.all_button.setChecked(True)
         self.all_button.setToolTip("Show photos of every folder")
         self.all_button.clicked.connect(self.show_all)
+        self.explore_button = QPushButton("Explore", self)
+        self.explore_button.setCheckable(True)
+        self.explore_button.setToolTip("The everyday things in your photos: people, dogs, "
+                                       "beaches, food, documents…")
+        self.explore_button.clicked.connect(self._on_explore)
         title = QLabel("<b>Folders</b>", self)
         self.list = QListWidget(self)
         self.list.setAlternatingRowColors(False)
@@ -73,6 +79,7 @@ class FoldersPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
         layout.addWidget(self.all_button)
+        layout.addWidget(self.explore_button)
         layout.addWidget(title)
         layout.addWidget(self.list, 2)
         layout.addLayout(buttons)
@@ -136,6 +143,11 @@ class FoldersPanel(QWidget):
         self.all_button.setChecked(True)
         self.chosen_folder = ""
         self.folder_chosen.emit("")
+
+    def _on_explore(self) -> None:
+        self.explore_button.setChecked(True)
+        self.all_button.setChecked(False)
+        self.explore_requested.emit()
 
     def _on_folder_clicked(self, item: QListWidgetItem) -> None:
         self.albums.clearSelection()

@@ -72,18 +72,21 @@ class LibraryController(QObject):
             self.session.index.start()
         self.strip.set_skipped(len(self.skipped_rows()))
 
-    def refresh_folders(self) -> None:
+    def refresh_folders(self, leave_other_pages: bool = False) -> None:
+        """Show the folders; the grid (or, with none, the welcome page) unless another page
+        (Explore) is up and `leave_other_pages` is False."""
         folders = self.session.folders()
-        grid = self.stack.widget(1)
+        grid, welcome = self.stack.widget(1), self.stack.widget(0)
         self.panel.set_folders(folders, self.session.index.running)
         self.watcher.watch([f.path for f in folders if f.online])
-        self.stack.setCurrentWidget(grid if folders else self.stack.widget(0))
+        if leave_other_pages or self.stack.currentWidget() in (grid, welcome):
+            self.stack.setCurrentWidget(grid if folders else welcome)
 
     def stop(self) -> None:
         self.watcher.stop()
 
     def _on_folders_changed(self, message: str) -> None:
-        self.refresh_folders()
+        self.refresh_folders(leave_other_pages=True)
         self.status.emit(message)
         self.view.refresh()
 

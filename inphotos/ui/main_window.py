@@ -1,7 +1,8 @@
 """The main window: it lays out the search bar, folders panel, grid and status bar, and owns
 the actions and menus.
 
-What the grid shows belongs to `ViewController`, the preview to `PreviewController`, dropped
+What the grid shows belongs to `ViewController`, the Explore page to `ExploreController`,
+the preview to `PreviewController`, dropped
 and pasted images to `DropHandler`, the model to `ModelController`, folders and indexing to
 `LibraryController`, smart albums to `AlbumsController`; the filter bar above the grid and
 the folders panel say what to narrow to, and the window passes it to the view. The library
@@ -50,6 +51,7 @@ from inphotos.ui.albums import AlbumsController
 from inphotos.ui.dialogs import SettingsDialog, show_about
 from inphotos.ui.duplicates_controller import DuplicatesController
 from inphotos.ui.empty_state import EmptyState
+from inphotos.ui.explore import ExploreController, ExploreModel, ExplorePageWidget
 from inphotos.ui.filter_bar import FilterBar
 from inphotos.ui.folders import FoldersPanel
 from inphotos.ui.grid import MAX_THUMB, MIN_THUMB, PhotoGrid
@@ -89,6 +91,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.grid)
+        self.explore_page = ExplorePageWidget(ExploreModel(self), self)
+        self.stack.addWidget(self.explore_page)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.folders_panel)
         self.filter_bar = FilterBar(self)
@@ -116,6 +120,9 @@ class MainWindow(QMainWindow):
         self.duplicates = DuplicatesController(session, self.view, self.photo_model,
                                                self.folders_panel, self)
         self.duplicates.stacks.enabled = settings.stack_duplicates
+        self.explore = ExploreController(session, self.explore_page, self.stack, self.view,
+                                         self.folders_panel.explore_button, self)
+        self.preview.open_category = self.view.open_category
         self._build_menus()
         self._connect()
         window_state.restore(self, self.splitter, paths.config)
@@ -178,6 +185,7 @@ class MainWindow(QMainWindow):
         self.scores_action.setCheckable(True)
         self.scores_action.setChecked(self.settings.show_scores)
         act(view, "&Whole library", self.show_all_photos, QKeySequence("Ctrl+L"))
+        act(view, "&Explore", self.explore.show, QKeySequence("Ctrl+E"))
         act(view, "Show &weaker matches", self.view.show_weaker)
         act(view, "Select &all", self.grid.selectAll, QKeySequence.StandardKey.SelectAll)
         self.duplicates.add_menu_actions(view)  # type: ignore[arg-type]
@@ -217,6 +225,8 @@ class MainWindow(QMainWindow):
         self.folders_panel.add_requested.connect(self.add_folder)
         self.folders_panel.remove_requested.connect(self.remove_folder)
         self.empty.add_requested.connect(self.add_folder)
+        self.explore_page.add_requested.connect(self.add_folder)
+        self.folders_panel.explore_requested.connect(self.explore.show)
         self.folders_panel.folder_chosen.connect(self._on_folder_chosen)
         self.filter_bar.changed.connect(self._apply_filters)
         self.filter_bar.sort_changed.connect(self.view.set_sort)

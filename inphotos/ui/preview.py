@@ -50,6 +50,7 @@ class PreviewDialog(QDialog):
     """Shows whatever image the window hands it; asks the window to move with ←/→."""
 
     navigate = pyqtSignal(int)  # -1 previous, +1 next
+    tag_chosen = pyqtSignal(str, str)  # a tag was clicked: its category's key and name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,12 +72,18 @@ class PreviewDialog(QDialog):
         self.files.setTextFormat(Qt.TextFormat.RichText)
         self.files.linkActivated.connect(self._on_file_link)
         self._files: tuple[str, ...] = ()
+        self.tags = QLabel(self)
+        self.tags.setTextFormat(Qt.TextFormat.RichText)
+        self.tags.setWordWrap(True)
+        self.tags.setToolTip("The everyday things this photo shows; click one to see its photos")
+        self.tags.linkActivated.connect(self._on_tag)
+        self._tag_names: dict[str, str] = {}
         self.position = QLabel(self)
         self.position.setAlignment(Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 8)
         layout.addWidget(self.image_label, 1)
-        for w in (self.caption, self.files, self.position):
+        for w in (self.caption, self.files, self.tags, self.position):
             w.setContentsMargins(12, 0, 12, 0)
             layout.addWidget(w)
 
@@ -89,6 +96,7 @@ class PreviewDialog(QDialog):
         self.caption.setText(describe(photo))
         self._files = photo.files
         self.files.setText(describe_files(photo))
+        self.tags.setText("")
         self.position.setText(f"{index + 1} of {count}  ·  ← → to move, Esc to close")
         self.setWindowTitle(os.path.basename(photo.path))
 
@@ -97,6 +105,22 @@ class PreviewDialog(QDialog):
             return  # the user already moved on
         self._pixmap = QPixmap.fromImage(image)
         self._fit()
+
+    def set_tags(self, photo_id: int, tags: list[tuple[str, str, float]] | None) -> None:
+        """The photo's categories (key, name, strength), strongest first; None: not known yet."""
+        if photo_id != self.photo_id:
+            return
+        if tags is None:
+            self.tags.setText("<i>Tags: being worked out…</i>")
+            return
+        self._tag_names = {key: name for key, name, _ in tags}
+        links = [f'<a href="{html.escape(key)}">{html.escape(name)}</a> {strength:.0%}'
+                 for key, name, strength in tags]
+        self.tags.setText("Tags: " + " &nbsp;·&nbsp; ".join(links) if links
+                          else "<i>Tags: no category stands out</i>")
+
+    def _on_tag(self, key: str) -> None:
+        self.tag_chosen.emit(key, self._tag_names.get(key, key))
 
     def set_error(self, photo_id: int, message: str) -> None:
         if photo_id == self.photo_id:

@@ -64,6 +64,10 @@ class ViewController(QObject):
         # Asks again for photos like a dropped or pasted image, with the request of the moment
         # (new filters, order, weaker matches), as a typed search is asked again.
         self._image_search: Callable[[], object] | None = None
+        self.category: tuple[str, str] | None = None  # the Explore category shown: key, name
+        #: Another page (Explore) covers the grid: it is not refreshed underneath, since the
+        #: answer would bring the grid back; the person's next choice asks afresh.
+        self.covered = False
         self.shown: Results | None = None
         self._auto_refresh = QTimer(self)
         self._auto_refresh.setInterval(BROWSE_REFRESH_MS)
@@ -87,6 +91,7 @@ class ViewController(QObject):
     def _leave_similar(self) -> None:
         self.similar = None
         self._image_search = None
+        self.category = None
         self.album = ""
         self.search_bar.set_refining("")
 
@@ -95,7 +100,8 @@ class ViewController(QObject):
         words = self.search_bar.text().strip() if text is None else text
         ids = self.similar[0] if self.similar else ()
         return SearchRequest(words, ids, filters=self.filters, sort=self.sort,
-                             include_weaker=self.include_weaker)
+                             include_weaker=self.include_weaker,
+                             category=self.category[0] if self.category else "")
 
     def search(self, text: str) -> None:
         self.include_weaker = False
@@ -104,6 +110,10 @@ class ViewController(QObject):
 
     def _run(self, text: str) -> None:
         self.album = ""
+        if self.category is not None:  # "dogs, on the beach": words refine it
+            self.kind = ResultKind.CATEGORY
+            self.session.queries.search(self.request(text), ResultKind.CATEGORY, self.category[1])
+            return
         if self.similar is not None:  # "like this one, but at night": words refine it
             self.kind = ResultKind.SIMILAR
             if not self._model_missing():
@@ -147,6 +157,16 @@ class ViewController(QObject):
         self.similar = (tuple(p.id for p in photos), label)
         self.search_bar.set_refining(label)
         self.session.queries.similar_to_photos(self.similar[0], label, self.request(""))
+
+    def open_category(self, key: str, name: str) -> None:
+        """The photos of an Explore category, best first: the normal search (its cut-off,
+        filters, order; words typed then refine it). Needs no model: its direction is stored."""
+        self._leave_similar()
+        self.search_bar.clear_silently()
+        self.include_weaker = False
+        self.category = (key, name)
+        self.search_bar.set_refining(name)
+        self._run("")
 
     def similar_to_file(self, path: str, label: str = "") -> None:
         if self._model_missing():
@@ -218,6 +238,8 @@ class ViewController(QObject):
 
     def refresh(self) -> None:
         """Ask again for what is shown (the library changed underneath it)."""
+        if self.covered:
+            return
         if self.kind is ResultKind.BROWSE:
             self._refresh_browse()
         elif self.kind is ResultKind.TEXT:
@@ -236,7 +258,8 @@ class ViewController(QObject):
 
     def _refresh_browse(self) -> None:
         """The timeline again, as far as it is loaded; the answer keeps the person's place."""
-        if self.kind is ResultKind.BROWSE and not self.model.fetching:  # not over a page on its way
+        # Not over a page on its way; not while another page (Explore) covers the grid.
+        if self.kind is ResultKind.BROWSE and not self.model.fetching and not self.covered:
             # As far as loaded and a page more: photos indexed meanwhile above the place shown
             # must not push what was below it out of the grid (the view would be cut short).
             loaded = self.model.rowCount() + self.session.queries.page_size
@@ -304,6 +327,10 @@ class ViewController(QObject):
             return f"{summary} for “{results.query}”{narrowed} ({results.elapsed_ms:.0f} ms)"
         if results.kind is ResultKind.ALBUM:
             return f"Album “{results.query}”: {summary}{narrowed}"
+        if results.kind is ResultKind.CATEGORY:
+            words = results.request.text if results.request is not None else ""
+            refined = f", refined with “{words}”" if words else ""
+            return f"Explore · {results.query}{refined}: {summary}{narrowed}"
         what = os.path.basename(results.query)
         words = results.request.text if results.request is not None else ""
         if words:

@@ -39,6 +39,7 @@ class ResultKind(StrEnum):
     TEXT = "text"  # a description typed in the search bar
     SIMILAR = "similar"  # photos like one or more photos, or an image file
     ALBUM = "album"  # a smart album (a saved search), run again
+    CATEGORY = "category"  # an Explore category's photos (words may refine them)
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ class QueryService(QObject):
             req = request or lib.albums.get(name)
             result = lib.search(req, k=k)
             hits = _matches_and_weaker(result)
-            scores = None if not (req.text or req.photo_ids) else \
+            scores = None if not (req.text or req.photo_ids or req.category) else \
                 [h.strength if h.strength >= 0 else h.score for h in hits]
             return Results(ResultKind.ALBUM, name, [h.photo for h in hits], scores,
                            (time.perf_counter() - t0) * 1000, req, result)

@@ -19,6 +19,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from inphotos.core.library import Library
 from inphotos.errors import InPhotosError, ModelError, UserError
 from inphotos.records import FolderInfo
+from inphotos.workers.explore import ExploreService
 from inphotos.workers.indexing import IndexService, WriteJob
 from inphotos.workers.model_service import ModelService
 from inphotos.workers.queries import QueryService
@@ -64,6 +65,8 @@ class LibrarySession(QObject):
         #: Why the model asked for could not be used when the library was opened, if so.
         self.model_refusal: ModelError | None = None
         self._attached: list[Any] = []
+        self.explore = ExploreService(self.index, self)  # the Explore page and photos' tags
+        self.attach(self.explore)
 
     @property
     def closed(self) -> bool:
@@ -128,6 +131,7 @@ class LibrarySession(QObject):
         self.queries.set_library(library)
         self.model.set_library(library)
         self.thumbs.set_cache(library.thumbs)
+        self.explore.set_library(library)
         if old is not None:
             self.index.write(WriteJob(CLOSE, old.close, reindex=False))
         self.opened.emit()
