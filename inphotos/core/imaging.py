@@ -18,6 +18,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
@@ -102,6 +103,18 @@ def fingerprint(path: str | os.PathLike[str], size: int | None = None, full: boo
         while chunk := f.read(1 << 20):
             whole.update(chunk)
     return f"{h.hexdigest()}:{whole.hexdigest()}"
+
+
+def fingerprint_bytes(data: bytes) -> str:
+    """`fingerprint(path, full=True)` of a file whose whole content is `data` (read once to
+    send it to a cluster worker)."""
+    size = len(data)
+    h = hashlib.blake2b(digest_size=16)
+    h.update(size.to_bytes(8, "little"))
+    h.update(data[:FINGERPRINT_CHUNK])
+    if size > 2 * FINGERPRINT_CHUNK:
+        h.update(data[size - FINGERPRINT_CHUNK:])
+    return f"{h.hexdigest()}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
 
 
 def quick_part(stored: str) -> str:
@@ -234,7 +247,7 @@ def check_regular_file(path: str | os.PathLike[str]) -> os.stat_result:
 
 
 def open_upright(
-    path: str | os.PathLike[str], min_size: int = 0, first_frame: bool = True,
+    path: str | os.PathLike[str] | IO[bytes], min_size: int = 0, first_frame: bool = True,
     keep_alpha: bool = False,
 ) -> tuple[Image.Image, int, int, int]:
     """Open and fully decode an image, upright, as RGB, at least `min_size` on its short side
@@ -303,7 +316,7 @@ def open_upright(
 
 
 def decode(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | IO[bytes],
     spec: PixelSpec | None,
     thumb_size: int = THUMB_SIZE,
     want_thumbnail: bool = True,
