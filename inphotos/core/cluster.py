@@ -71,6 +71,7 @@ def connect(address: str) -> Any:
         return ray
     if ray.is_initialized():
         ray.shutdown()
+    probe(address)
     try:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
     except (ConnectionError, RuntimeError, TimeoutError, ValueError, OSError) as e:
@@ -78,6 +79,26 @@ def connect(address: str) -> Any:
         raise ClusterError(f"Could not reach the Ray cluster at {where}: {e}") from e
     _connected = address
     return ray
+
+
+def probe(address: str, timeout_s: float = 5.0) -> None:
+    """Refuse at once an address where nothing listens (Ray itself waits minutes for it)."""
+    if address == "auto":
+        address = os.environ.get("RAY_ADDRESS", "")
+        if not address:
+            return  # Ray looks for a cluster started on this machine, and says so quickly
+    target = address.removeprefix("ray://")
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterError(f"Not a Ray cluster address: {address!r} (HOST:PORT, ray://HOST:PORT or auto)")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            pass
+    except OSError as e:
+        raise ClusterError(
+            f"Nothing answers at {address} ({e.strerror or e}): is the Ray head running there "
+            "(ray start --head) and its port open?"
+        ) from e
 
 
 def disconnect() -> None:
@@ -226,8 +247,9 @@ class ClusterRun:
 
     # ------------------------------------------------------------------ start
 
-    def start(self, todo: list[Work], dims: int) -> None:
-        """Join the cluster, start the workers, check they match, choose how they read."""
+    def start(self, todo: list[Work], dims: int, control: Control | None = None) -> None:
+        """Join the cluster, start the workers, check they match, choose how they read
+        (a cancel while the workers load the model is raised by `control`)."""
         ray = self._ray = connect(self.options.address)
         resources = ray.cluster_resources()
         gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 0))
@@ -245,7 +267,7 @@ class ClusterRun:
         self._per_worker = math.ceil(len(todo) / count)
         for _ in range(count):
             self._start_actor()
-        self._wait_first(READY_TIMEOUT_S)
+        self._wait_first(READY_TIMEOUT_S, control or Control())
         info = next(iter(self._infos.values()))
         from inphotos import __version__
 
@@ -284,9 +306,10 @@ class ClusterRun:
     def _actor_prepare(self, actor: Any) -> None:
         actor.prepare.remote(self._per_worker, self.batch_size)
 
-    def _wait_first(self, timeout_s: float) -> None:
+    def _wait_first(self, timeout_s: float, control: Control) -> None:
         deadline = time.monotonic() + timeout_s
         while not self._ready and self._starting and time.monotonic() < deadline:
+            control.checkpoint()
             self._admit(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
         if not self._ready:
             reason = self._failed_start

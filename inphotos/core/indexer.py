@@ -148,7 +148,7 @@ class Indexer:
 
                 run = stack.enter_context(ClusterRun(
                     self.cluster, self.model, self.precision, self.batch_size, self.thumbs is not None))
-                run.start(todo, self.store.dims)
+                run.start(todo, self.store.dims, control)
                 report.engine = run.describe()
                 batches = run.batches(todo, control)
                 # Said again at the end: the workers that started later, and any lost.

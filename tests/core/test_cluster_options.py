@@ -59,3 +59,23 @@ def test_without_ray_indexing_on_a_cluster_says_how_to_install_it_and_writes_not
         library.index()
     assert library.store.count() == 0
     assert counter.images == 0  # no fallback to a long local run the user did not ask for
+
+
+@pytest.mark.parametrize("address", ["no-port", "host:http", "ray://"])
+def test_an_address_that_is_not_one_is_refused_before_any_connection(address: str) -> None:
+    from inphotos.core.cluster import probe
+
+    with pytest.raises(ClusterError, match="Not a Ray cluster address"):
+        probe(address)
+
+
+def test_an_address_where_nothing_listens_is_refused_at_once(tmp_path: Path) -> None:
+    import socket
+
+    from inphotos.core.cluster import probe
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ClusterError, match=rf"Nothing answers at 127.0.0.1:{port} .*ray start --head"):
+        probe(f"127.0.0.1:{port}")
