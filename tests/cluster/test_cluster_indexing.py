@@ -48,7 +48,7 @@ def _vectors(lib) -> dict[str, np.ndarray]:
     return {r.path: r.embedding for r in lib.store.all_photos(with_embedding=True)}
 
 
-@pytest.mark.parametrize("mode", ["shared", "shared-mapped", "send", "auto-unreadable"])
+@pytest.mark.parametrize("mode", ["shared", "shared-mapped", "auto-unreadable"])
 def test_the_cluster_index_equals_the_local_one(
     mode: str, ray_head: str, library, photos_indexed, photos: Path, tmp_path: Path,
     counter: CountingEmbedder, cluster_library,
@@ -66,7 +66,7 @@ def test_the_cluster_index_equals_the_local_one(
 
     report = lib.index()
 
-    expected = "sent from this computer" if mode in ("send", "auto-unreadable") else "shared folders"
+    expected = "sent from this computer" if mode == "auto-unreadable" else "shared folders"
     assert expected in report.engine
     assert "worker(s) (cpu fp32)" in report.engine
     assert (report.added, report.skipped, report.cancelled) == (12, [], False)
@@ -83,6 +83,30 @@ def test_the_cluster_index_equals_the_local_one(
         thumb = lib.thumbs.get(r.path, r.mtime_ns, r.size)
         assert thumb is not None, r.path
         assert thumb.read_bytes()[:2] == b"\xff\xd8", r.path
+
+
+def test_the_command_line_indexes_through_the_cluster_sending_the_photos(
+    ray_head: str, library, photos_indexed, photos: Path, tmp_path: Path, tiny_model: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from inphotos import cli
+    from inphotos.core.library import Library
+
+    home = tmp_path / "cli-home"
+    rc = cli.main(["--home", str(home), "--model", tiny_model, "--precision", "fp32", "index",
+                   str(photos), "--cluster", ray_head, "--cluster-read", "send", "--json"])
+    report = json.loads(capsys.readouterr().out)
+
+    assert rc == 0
+    assert report["added"] == 12
+    assert report["engine"].startswith(f"Ray cluster at {ray_head}: ")
+    assert report["engine"].endswith("photos sent from this computer")
+    with Library(app_paths(home), model=tiny_model, precision="fp32") as lib:
+        remote = _vectors(lib)
+    for path, vec in _vectors(library).items():
+        assert float(np.dot(vec, remote[path])) >= 0.999, path
 
 
 def test_a_worker_killed_mid_run_costs_only_its_batches(
