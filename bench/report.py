@@ -103,6 +103,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     lines += soak_section(results)
     lines += instant_section(results)
     lines += models_section(results)
+    lines += cluster_section(results)
     lines += [
         "",
         "## Notes",
@@ -328,5 +329,42 @@ def models_section(results: dict[str, Any]) -> list[str]:
         "files from the Hugging Face hub and could not be measured offline. Where a CPU's",
         "load changes between models (this machine is shared), the ratios move too: rerun",
         "`make bench-models` on a quiet machine before acting on a small difference.",
+    ]
+    return lines
+
+
+def cluster_section(results: dict[str, Any]) -> list[str]:
+    """Indexing through a local Ray cluster against local indexing (bench/cluster.py)."""
+    r = results.get("cluster")
+    if not r:
+        return []
+    lines = [
+        "",
+        "## Indexing on a Ray cluster",
+        "",
+        f"Made by `{r.get('command', 'make bench-cluster')}` (`python -m bench.cluster`): "
+        f"{r.get('photos')} JPEGs of 640×480,",
+        "ViT-B-32 with random weights, fp32, batches of 32, indexed into a fresh library locally",
+        f"and through a Ray head started on this machine with {r.get('cpus')} CPU workers, in both",
+        "read modes; runs alternate, medians of "
+        f"{r.get('runs')}. Load average {r.get('load_average')} at the end; date {r.get('date')}.",
+        "\"All\" counts from the start of indexing to the last batch written: locally with the",
+        "model loaded already (as in the app), through the cluster with the start of its workers",
+        "and their model load (a cluster run pays them every run); \"steady\" from the first batch",
+        "written to the last.",
+        "",
+        "| how | all (s) | photos/s, all | photos/s, steady |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for kind, what in (("local", "this computer"), ("shared", "cluster, workers read the files"),
+                       ("send", "cluster, this computer sends the files")):
+        lines.append(f"| {what} | {r.get(kind + '_s', '—')} | {r.get(kind + '_per_s', '—')} | "
+                     f"{r.get(kind + '_steady_per_s', '—')} |")
+    lines += [
+        "",
+        "On one machine the cluster can only add overhead: its workers share the same cores, each",
+        "loads its own copy of the model, and photos and vectors pass through Ray's object store.",
+        "The gain comes from other machines' cores and GPUs. The GPU figure (a CUDA worker in",
+        "fp16) could not be measured: no GPU in this session.",
     ]
     return lines
