@@ -1,6 +1,6 @@
 """`make bench-cluster`: indexing through a local Ray cluster against local indexing.
 
-    python -m bench.cluster [--photos 200] [--runs 3] [--cpus N]
+    python -m bench.cluster [--photos 200] [--runs 3] [--cpus N] [--batch 8]
 
 In one run, so the figures share the machine's load: the same photos indexed into a fresh
 library locally, and through a Ray head started here on 127.0.0.1 (N CPU workers, default all
@@ -71,7 +71,7 @@ def stop_head(proc: subprocess.Popen[bytes], tmp: str) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def index_once(photos: Path, model: str, cluster: Any, work: Path) -> dict[str, float]:
+def index_once(photos: Path, model: str, cluster: Any, work: Path, batch: int) -> dict[str, float]:
     """Index `photos` into a fresh library; seconds in all and photos/s once batches flow."""
     from inphotos.core.library import Library
     from inphotos.paths import app_paths
@@ -84,7 +84,7 @@ def index_once(photos: Path, model: str, cluster: Any, work: Path) -> dict[str, 
         if p.phase == "embedding" and p.done:
             marks.append((time.perf_counter(), p.done))
 
-    with Library(home, model, precision="fp32", batch_size=32) as lib:
+    with Library(home, model, precision="fp32", batch_size=batch) as lib:
         lib.cluster = cluster
         lib.add_folder(photos)
         if cluster is None:  # loaded already, as in the app; a cluster starts its workers each run
@@ -108,6 +108,7 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--batch", type=int, default=8, help="photos per batch (enough batches for 'steady')")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     from inphotos.core import cluster as cluster_mod
@@ -123,15 +124,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="inphotos-bench-cluster-") as work:
             for _ in range(args.runs):
                 for kind, options in kinds.items():
-                    runs[kind].append(index_once(photos, model, options, Path(work)))
+                    runs[kind].append(index_once(photos, model, options, Path(work), args.batch))
     finally:
         cluster_mod.disconnect()
         stop_head(proc, tmp)
     r: dict[str, Any] = {
-        "photos": args.photos, "runs": args.runs, "cpus": args.cpus,
+        "photos": args.photos, "runs": args.runs, "cpus": args.cpus, "batch": args.batch,
         "date": time.strftime("%Y-%m-%d"), "load_average": round(os.getloadavg()[0], 1),
         "command": f"make bench-cluster BENCH_ARGS='--photos {args.photos} --runs {args.runs} "
-                   f"--cpus {args.cpus}'",
+                   f"--cpus {args.cpus} --batch {args.batch}'",
     }
     for kind, rows in runs.items():
         for key in ("s", "per_s", "steady_per_s"):

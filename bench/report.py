@@ -344,9 +344,9 @@ def cluster_section(results: dict[str, Any]) -> list[str]:
         "",
         f"Made by `{r.get('command', 'make bench-cluster')}` (`python -m bench.cluster`): "
         f"{r.get('photos')} JPEGs of 640×480,",
-        "ViT-B-32 with random weights, fp32, batches of 32, indexed into a fresh library locally",
-        f"and through a Ray head started on this machine with {r.get('cpus')} CPU workers, in both",
-        "read modes; runs alternate, medians of "
+        f"ViT-B-32 with random weights, fp32, batches of {r.get('batch', 32)}, indexed into a fresh",
+        f"library locally and through a Ray head started on this machine with {r.get('cpus')} CPU",
+        "workers, in both read modes; runs alternate, medians of "
         f"{r.get('runs')}. Load average {r.get('load_average')} at the end; date {r.get('date')}.",
         "\"All\" counts from the start of indexing to the last batch written: locally with the",
         "model loaded already (as in the app), through the cluster with the start of its workers",

@@ -14,26 +14,21 @@ worker's own cache. Ray is imported only here, only when a cluster is used.
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import os
 import socket
-import tempfile
 import time
 from collections import deque
 from collections.abc import Generator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from inphotos.core.cluster_worker import ClusterWorker
 from inphotos.core.control import Control
-from inphotos.core.imaging import check_regular_file, decode, fingerprint_bytes
-from inphotos.core.pipeline import Decoded, decode_file
+from inphotos.core.imaging import check_regular_file, fingerprint_bytes
+from inphotos.core.pipeline import Decoded
 from inphotos.core.plan import Work
-from inphotos.core.thumbs import encode_thumbnail
 from inphotos.errors import ClusterError, DecodeError, LibraryError
 from inphotos.ml.models import parse_spec
 from inphotos.records import ClusterOptions
@@ -116,82 +111,6 @@ def model_files(model: str) -> dict[str, bytes] | None:
         return None
     folder = Path(spec.arch[len("local-dir:"):])
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
-
-
-class ClusterWorker:
-    """One Ray actor: loads the model once, then decodes and embeds batches.
-
-    Args:
-        model: the model spec (a `local-dir:` one is replaced by the shipped `files`).
-        decode_threads: decoding threads beside the model (a GPU worker needs several).
-    """
-
-    def __init__(self, model: str, files: dict[str, bytes] | None, precision: str,
-                 want_thumbnails: bool, decode_threads: int) -> None:
-        from inphotos.ml.embedder import ClipEmbedder
-
-        if files is not None:
-            folder = Path(tempfile.mkdtemp(prefix="inphotos-model-"))
-            for name, data in files.items():
-                (folder / name).write_bytes(data)
-            model = f"local-dir:{folder}"
-        cache = Path(tempfile.gettempdir()) / "inphotos-cluster-cache"
-        self.embedder = ClipEmbedder(model, device="auto", precision=precision, cache_dir=cache)
-        self.want_thumbnails = want_thumbnails
-        self.pool = ThreadPoolExecutor(decode_threads) if decode_threads > 1 else None
-
-    def info(self) -> dict[str, Any]:
-        from inphotos import __version__
-
-        e = self.embedder
-        return {"version": __version__, "dims": e.dims, "device": getattr(e, "device", "?"),
-                "precision": getattr(e, "precision", "?"), "pid": os.getpid(),
-                "host": socket.gethostname()}
-
-    def prepare(self, count: int, batch_size: int) -> None:
-        self.embedder.prepare(count, batch_size)  # the local fast path: compile when it pays
-
-    def can_read(self, samples: list[tuple[str, int]]) -> list[bool]:
-        """Whether each (path, size) is a readable file of that size here."""
-        out = []
-        for path, size in samples:
-            try:
-                out.append(check_regular_file(path).st_size == size and os.access(path, os.R_OK))
-            except DecodeError:
-                out.append(False)
-        return out
-
-    def embed(self, items: list[tuple[Decoded, str | bytes]]) -> list[Decoded]:
-        """Decode (from a path here, or from bytes sent) and embed; pixels never travel back."""
-        if self.pool is not None:
-            results = list(self.pool.map(lambda it: self._decode(*it), items))
-        else:
-            results = [self._decode(d, source) for d, source in items]
-        good = [r for r in results if not r.error and r.pixels is not None]
-        if good:
-            vectors = self.embedder.encode_pixels(np.stack([r.pixels for r in good]))  # type: ignore[misc]
-            for r, v in zip(good, vectors, strict=True):
-                r.vector = np.array(v, np.float32)
-        for r in results:
-            r.pixels = None
-        return results
-
-    def _decode(self, d: Decoded, source: str | bytes) -> Decoded:
-        spec = self.embedder.pixel_spec
-        if isinstance(source, str):
-            out, thumb = decode_file(d.work, spec, self.want_thumbnails, path=source)
-        else:
-            out, thumb = d, None
-            try:
-                dec = decode(io.BytesIO(source), spec, want_thumbnail=self.want_thumbnails)
-                out.pixels, out.width, out.height, out.taken_ms = (
-                    dec.pixels, dec.width, dec.height, dec.taken_ms)
-                thumb = dec.thumbnail
-            except DecodeError as e:
-                out.error, out.retry_later = str(e), e.retry_later
-        if thumb is not None:
-            out.thumbnail = encode_thumbnail(thumb)
-        return out
 
 
 def read_to_send(work: Work) -> tuple[Decoded, bytes | None]:
