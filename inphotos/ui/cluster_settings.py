@@ -29,35 +29,36 @@ READ_CHOICES = (
 )
 
 
-class ClusterSettingsBox(QWidget):
-    """"Use a Ray cluster", its address, the read mode and the path map."""
+class ClusterSettingsBox:
+    """"Use a Ray cluster", its address, the read mode and the path map: widgets owned by
+    `parent` (the dialog), laid out in its form by `add_to` so their labels line up."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.enabled_check = QCheckBox("Use a Ray cluster", self)
-        self.address_edit = QLineEdit(settings.cluster_address, self)
+    def __init__(self, settings: Settings, parent: QWidget) -> None:
+        self.enabled_check = QCheckBox("Use a Ray cluster", parent)
+        self.address_edit = QLineEdit(settings.cluster_address, parent)
         self.address_edit.setPlaceholderText("HOST:6379, ray://HOST:10001, or auto ($RAY_ADDRESS)")
-        self.read_combo = QComboBox(self)
+        self.read_combo = QComboBox(parent)
         for value, text in READ_CHOICES:
             self.read_combo.addItem(text, value)
         self.read_combo.setCurrentIndex(max(0, self.read_combo.findData(settings.cluster_read)))
-        self.path_map_edit = QLineEdit(settings.cluster_path_map, self)
+        self.path_map_edit = QLineEdit(settings.cluster_path_map, parent)
         self.path_map_edit.setPlaceholderText("/home/me/Photos=/mnt/photos; …")
         note = QLabel("The cluster decodes and embeds; this computer scans, keeps the index and "
                       "searches. Needs Ray here and on every worker: "
-                      "pip install 'inphotos[cluster]'.", self)
+                      "pip install 'inphotos[cluster]'.", parent)
         note.setWordWrap(True)
         note.setStyleSheet("color: palette(placeholder-text);")
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
+        self.note = note
+        self.enabled_check.toggled.connect(self._on_toggled)
+        self.enabled_check.setChecked(settings.cluster_enabled)
+        self._on_toggled(settings.cluster_enabled)
+
+    def add_to(self, form: QFormLayout) -> None:
         form.addRow(self.enabled_check)
         form.addRow("Address", self.address_edit)
         form.addRow("Photos", self.read_combo)
         form.addRow("Path map", self.path_map_edit)
-        form.addRow(note)
-        self.enabled_check.toggled.connect(self._on_toggled)
-        self.enabled_check.setChecked(settings.cluster_enabled)
-        self._on_toggled(settings.cluster_enabled)
+        form.addRow("", self.note)
 
     def _on_toggled(self, on: bool) -> None:
         for w in (self.address_edit, self.read_combo, self.path_map_edit):

@@ -90,7 +90,7 @@ class SettingsDialog(QDialog):
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Decode workers", self.workers_spin)
         form.addRow(QLabel("<b>Indexing</b>"))
-        form.addRow(self.cluster_box)
+        self.cluster_box.add_to(form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
