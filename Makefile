@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench bench-instant bench-grid bench-models bench-gpu soak bundle bundle-test install-desktop uninstall-desktop icons clean bench-duplicates
+.PHONY: run test lint bench bench-instant bench-grid bench-models bench-gpu soak bundle bundle-test install-desktop uninstall-desktop icons clean bench-duplicates test-cluster bench-cluster
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The Ray cluster tests (tests/cluster): a local head with two CPU workers, indexing through it
+# in both read modes, a worker killed mid-run, a stopped run resumed. Not in `make test`: each
+# run starts workers that import torch, over 90 s on a 2-core machine. Needs Ray (the test extra).
+test-cluster: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m cluster tests/cluster
+
+# Indexing on a local Ray cluster against local indexing, same photos, same run; writes the
+# cluster section of docs/benchmarks.md. By hand.
+bench-cluster: $(VENV)/.installed-test
+	$(BIN)/python -m bench.cluster $(BENCH_ARGS)
 
 # Speed and memory figures: writes bench/results.json and docs/benchmarks.md (~30 min the
 # first time, data kept in bench/.data). Run by hand on a quiet machine; not part of `make test`.

@@ -107,6 +107,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     lines += grid_section(results)
     lines += duplicates_section(results)
     lines += formats_section(results)
+    lines += cluster_section(results)
     lines += [
         "",
         "## Notes",
@@ -539,3 +540,59 @@ def formats_section(results: dict[str, Any]) -> list[str]:
         "whose thumbnail is smaller than the model's input (or has none) is decoded whole, once, "
         "for both the model and the grid.",
     ]
+
+
+def cluster_section(results: dict[str, Any]) -> list[str]:
+    """Indexing through a local Ray cluster against local indexing (bench/cluster.py)."""
+    r = results.get("cluster")
+    if not r:
+        return []
+    lines = [
+        "",
+        "## Indexing on a Ray cluster",
+        "",
+        f"Made by `{r.get('command', 'make bench-cluster')}`",
+        f"(`python -m bench.cluster`): {r.get('photos')} JPEGs of 640×480, ViT-B-32 with random",
+        f"weights, fp32, batches of {r.get('batch', 32)}, indexed into a fresh library locally and",
+        f"through a Ray head started on this machine with {r.get('cpus')} CPU workers, in both read",
+        f"modes; runs alternate, medians of {r.get('runs')}. Load average {r.get('load_average')}",
+        f"at the end; date {r.get('date')}.",
+        "\"All\" counts from the start of indexing to the last batch written: locally with the",
+        "model loaded already (as in the app), through the cluster with the start of its workers",
+        "and their model load (a cluster run pays them every run); \"steady\" from the first batch",
+        "written to the last.",
+        "",
+        "| how | all (s) | photos/s, all | photos/s, steady |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for kind, what in (("local", "this computer"), ("shared", "cluster, workers read the files"),
+                       ("send", "cluster, this computer sends the files")):
+        lines.append(f"| {what} | {r.get(kind + '_s', '—')} | {r.get(kind + '_per_s', '—')} | "
+                     f"{r.get(kind + '_steady_per_s', '—')} |")
+    lines += [
+        "",
+        "Both sides run at background priority: local indexing's threads at nice 10, and the Ray",
+        "head started with `nice -n 10`, whose workers inherit it. Local indexing also starts fewer",
+        "decode threads when other programs keep the cores busy (core/pipeline.py), and this",
+        "machine was shared with other work, so the figures move from run to run; the workers",
+        "always take one core each.",
+        "",
+        "On one machine the cluster should only add overhead: its workers share the same cores,",
+        "each loads its own copy of the model every run, and photos and vectors pass through Ray's",
+        "object store. The gain is meant to come from other machines' cores and GPUs.",
+    ]
+    if (r.get("shared_per_s") or 0) > (r.get("local_per_s") or 0):
+        lines += [
+            "",
+            "Here the cluster came out ahead all the same. The likely reason (not measured apart):",
+            "each Ray worker runs torch on one thread, while local indexing runs the model on all",
+            "cores at once, and on a machine where other programs hold the cores each of its",
+            "multi-threaded steps waits for its slowest thread. These figures say what this busy",
+            "machine did, not what a quiet one would; they are not a reason to run a cluster on",
+            "one computer.",
+        ]
+    lines += [
+        "",
+        "The GPU figure (a CUDA worker in fp16) could not be measured: no GPU in this session.",
+    ]
+    return lines

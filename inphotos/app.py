@@ -188,10 +188,12 @@ def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-unty
         from inphotos.ml.models import check_spec, parse_spec
 
         check_spec(parse_spec(model))  # a missing model folder is known before torch loads
-        return Library(
+        lib = Library(
             paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,
         )
+        lib.cluster = settings.cluster_options()
+        return lib
 
     return open_library
 

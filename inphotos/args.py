@@ -158,6 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
     p.add_argument("paths", nargs="*", metavar="PATH", help="folders to add to the library first")
     p.add_argument("--json", action="store_true", help="print the final report as JSON")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="decode and embed on a Ray cluster: HOST:PORT, ray://HOST:PORT, or auto "
+                        "($RAY_ADDRESS); this computer still scans and writes the index "
+                        "(needs pip install 'inphotos[cluster]'; default: the app's setting)")
+    p.add_argument("--cluster-read", choices=["auto", "shared", "send"], default="auto",
+                   help="shared: the workers read the photos themselves (same paths, or see "
+                        "--path-map); send: this computer sends them; auto (default): shared "
+                        "when the workers can read a sample of them")
+    p.add_argument("--path-map", action="append", default=[], metavar="LOCAL=REMOTE",
+                   help="the workers see the folder LOCAL as REMOTE (repeatable)")
 
     p = sub.add_parser("search", parents=[common], help="find photos matching a description")
     p.add_argument("text", nargs="+", help="what to look for, e.g. dog catching a frisbee")

@@ -10,9 +10,12 @@ import json
 import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inphotos.fsutil import atomic_write, private_dir
+
+if TYPE_CHECKING:
+    from inphotos.records import ClusterOptions
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,11 @@ class Settings:
     show_scores: bool = False
     #: View → Stack duplicates: each group of copies shows as one cell in the grid.
     stack_duplicates: bool = True
+    #: Index through a Ray cluster (Settings → Indexing); searching stays on this computer.
+    cluster_enabled: bool = False
+    cluster_address: str = ""
+    cluster_read: str = "auto"  # auto, shared or send (records.CLUSTER_READ_MODES)
+    cluster_path_map: str = ""  # LOCAL=REMOTE pairs separated by ";"
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -56,6 +64,20 @@ class Settings:
             else:
                 log.warning("Setting %s=%r ignored (expected %s)", f.name, value, type(default).__name__)
         return settings
+
+    def cluster_options(self) -> ClusterOptions | None:
+        """The cluster to index through, or None (off, no address, or a bad path map: logged)."""
+        from inphotos.records import CLUSTER_READ_MODES, ClusterOptions, parse_path_map
+
+        if not self.cluster_enabled or not self.cluster_address.strip():
+            return None
+        try:
+            path_map = parse_path_map([p for p in self.cluster_path_map.split(";") if p.strip()])
+        except ValueError as e:
+            log.warning("Cluster path map ignored: %s", e)
+            path_map = ()
+        read = self.cluster_read if self.cluster_read in CLUSTER_READ_MODES else "auto"
+        return ClusterOptions(self.cluster_address.strip(), read, path_map)
 
     def save(self, path: Path) -> None:
         """Write atomically, so a crash never leaves half a settings file."""

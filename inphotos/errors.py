@@ -77,6 +77,10 @@ class DownloadError(ModelError, TransientError):
     advice = Advice.RETRY
 
 
+class ClusterError(InPhotosError):
+    """The Ray cluster asked for cannot be reached or cannot run InPhotos' indexing."""
+
+
 class StoreError(InPhotosError):
     """The database cannot be opened or used."""
 

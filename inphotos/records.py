@@ -263,6 +263,8 @@ class IndexReport:
     embedded: int = 0
     #: Photos still to index, by folder: left by a cancel (empty when the run completed).
     waiting: dict[str, int] = field(default_factory=dict)
+    #: Where the photos were embedded when not on this computer (a Ray cluster), in words.
+    engine: str = ""
 
     @property
     def rate(self) -> float:
@@ -304,3 +306,44 @@ class TrashReport:
 
     trashed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: How the cluster's workers get the photos: "auto" (shared when a sample is readable there),
+#: "shared" (they read the same files, under `path_map`) or "send" (this computer sends them).
+CLUSTER_READ_MODES = ("auto", "shared", "send")
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Index through a Ray cluster: the address (host:port, ray://host:port, or "auto" for
+    $RAY_ADDRESS), how workers read the photos, and where they see this computer's folders
+    (`path_map`: (local prefix, remote prefix) pairs, longest match wins)."""
+
+    address: str
+    read: str = "auto"
+    path_map: tuple[tuple[str, str], ...] = ()
+
+    def remote_path(self, path: str) -> str:
+        """Where a worker finds `path` (unchanged when no mapping covers it)."""
+        best: tuple[str, str] | None = None
+        for local, remote in self.path_map:
+            base = local.rstrip("/\\")
+            inside = path == base or path.startswith((base + "/", base + "\\"))
+            if inside and (best is None or len(base) > len(best[0])):
+                best = (base, remote.rstrip("/\\"))
+        return path if best is None else best[1] + path[len(best[0]):]
+
+
+def parse_path_map(items: list[str] | tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """`LOCAL=REMOTE` texts -> pairs.
+
+    Raises:
+        ValueError: an item without `=` or with an empty side (the message says which).
+    """
+    pairs = []
+    for item in items:
+        local, sep, remote = item.partition("=")
+        if not sep or not local.strip() or not remote.strip():
+            raise ValueError(f"a path map is LOCAL=REMOTE (got {item!r})")
+        pairs.append((local.strip(), remote.strip()))
+    return tuple(pairs)

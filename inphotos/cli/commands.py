@@ -23,7 +23,7 @@ from inphotos.records import Filters, SearchRequest
 if TYPE_CHECKING:
     from inphotos.core.control import Control
     from inphotos.core.library import Library
-    from inphotos.records import IndexReport
+    from inphotos.records import ClusterOptions, IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +55,27 @@ def open_library(args: Options, repair: bool = False) -> Library:
     )
 
 
+def cluster_options(args: Options) -> ClusterOptions | None:
+    """`--cluster` with its read mode and path map; else the app's setting (None: off)."""
+    from inphotos.records import ClusterOptions, parse_path_map
+
+    try:
+        path_map = parse_path_map(args.path_map)
+    except ValueError as e:
+        raise CliError(f"--path-map: {e}") from None
+    if not args.cluster:
+        if path_map or args.cluster_read != "auto":
+            raise CliError("--cluster-read and --path-map go with --cluster ADDRESS")
+        return Settings.load(use_home(args.home).config_file).cluster_options()
+    return ClusterOptions(args.cluster.strip(), args.cluster_read, path_map)
+
+
 def cmd_index(args: Options) -> int:
     from inphotos.core.library import AlreadyInLibraryError
 
+    cluster = cluster_options(args)
     with open_library(args) as lib:
+        lib.cluster = cluster
         added = 0
         library_folders = {f.path for f in lib.store.folders()}
         for path in args.paths:
@@ -87,10 +104,13 @@ def cmd_index(args: Options) -> int:
                 "removed": report.removed, "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
                 "offline": report.offline, "cancelled": report.cancelled,
                 "elapsed_s": round(report.elapsed_s, 3), "photos": lib.store.count(),
+                "engine": report.engine,
             })
         else:
             print(f"Indexed: {report.summary()} in {report.elapsed_s:.1f} s "
                   f"({lib.store.count()} photos in the library)")
+            if report.engine:
+                print(f"  embedded on the {report.engine}")
             for p, r in report.skipped[:50]:
                 print(f"  skipped {p}: {r}")
             if len(report.skipped) > 50:

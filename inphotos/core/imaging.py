@@ -17,6 +17,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
@@ -149,6 +150,18 @@ def fingerprint(path: str | os.PathLike[str], size: int | None = None, full: boo
     return f"{h.hexdigest()}:{whole.hexdigest()}"
 
 
+def fingerprint_bytes(data: bytes) -> str:
+    """`fingerprint(path, full=True)` of a file whose whole content is `data` (read once to
+    send it to a cluster worker)."""
+    size = len(data)
+    h = hashlib.blake2b(digest_size=16)
+    h.update(size.to_bytes(8, "little"))
+    h.update(data[:FINGERPRINT_CHUNK])
+    if size > 2 * FINGERPRINT_CHUNK:
+        h.update(data[size - FINGERPRINT_CHUNK:])
+    return f"{h.hexdigest()}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+
+
 def quick_part(stored: str) -> str:
     """The quick part of a stored fingerprint (an index before 0.x stored only that)."""
     return stored.split(":", 1)[0]
@@ -264,7 +277,7 @@ def check_regular_file(path: str | os.PathLike[str]) -> os.stat_result:
 
 
 def open_upright(
-    path: str | os.PathLike[str], min_size: int = 0, first_frame: bool = True,
+    path: str | os.PathLike[str] | IO[bytes], min_size: int = 0, first_frame: bool = True,
     keep_alpha: bool = False, min_short: int = 0,
 ) -> tuple[Image.Image, int, int, int]:
     """Open and fully decode an image, upright, as RGB, at least `min_size` on its short side
@@ -277,13 +290,14 @@ def open_upright(
     stands in for the full image when its long side is at least `min_size` and its short side
     at least `min_short` (see core/raw.py and core/heic.py).
     """
-    missing = missing_decoder(path)
-    if missing:
-        raise DecodeError(missing)
-    if raw.is_raw_name(path):
-        return _open_raw(path, min_size, min_short)
     register_heif()
-    if min_size and heic.is_heif_name(path):
+    if isinstance(path, (str, os.PathLike)):  # (bytes sent to a cluster worker have no name)
+        missing = missing_decoder(path)
+        if missing:
+            raise DecodeError(missing)
+        if raw.is_raw_name(path):
+            return _open_raw(path, min_size, min_short)
+    if min_size and isinstance(path, (str, os.PathLike)) and heic.is_heif_name(path):
         found = heic.open_thumbnail(path, min_size, min_short)
         if found is not None:
             thumb, fw, fh, exif = found
@@ -371,7 +385,7 @@ def _open_raw(
 
 
 def decode(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | IO[bytes],
     spec: PixelSpec | None,
     thumb_size: int = THUMB_SIZE,
     want_thumbnail: bool = True,

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -24,7 +24,7 @@ from inphotos.core.plan import Move, Plan, ProgressFn, Work, plan
 from inphotos.core.protocols import Embedder
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.db.store import PhotoStore, WriteBatch
-from inphotos.records import IndexProgress, IndexReport, PhotoRecord, SkippedRecord
+from inphotos.records import ClusterOptions, IndexProgress, IndexReport, PhotoRecord, SkippedRecord
 
 __all__ = ["Indexer", "Move", "Plan", "ProgressFn", "Work"]
 
@@ -60,6 +60,9 @@ class Indexer:
         exclude: Sequence[str] = (),
         listener: WriteListener | None = None,
         after_batch: Callable[[], object] | None = None,
+        cluster: ClusterOptions | None = None,
+        model: str = "",
+        precision: str = "auto",
     ) -> None:
         self.store = store
         self._get_embedder = embedder
@@ -70,6 +73,8 @@ class Indexer:
         self.exclude = tuple(exclude)
         self.listener = listener
         self.after_batch = after_batch
+        # Embed on a Ray cluster (core/cluster.py): `model` and `precision` go to its workers.
+        self.cluster, self.model, self.precision = cluster, model, precision
 
     def _write(self, batch: WriteBatch) -> None:
         if self.listener is None:
@@ -164,16 +169,40 @@ class Indexer:
         total = len(todo)
         if progress:  # the plan is ready: say how much waits before the model may load
             progress(IndexProgress("embedding", 0, total, waiting=dict(report.waiting)))
-        embedder = self._get_embedder()
-        prepare = getattr(embedder, "prepare", None)
-        if prepare is not None:  # e.g. compile the model when enough photos wait
-            prepare(len(todo), self.batch_size)
+        embedder: Embedder | None = None
+        with contextlib.ExitStack() as stack:
+            if self.cluster is not None:
+                from inphotos.core.cluster import ClusterRun
+
+                run = stack.enter_context(ClusterRun(
+                    self.cluster, self.model, self.precision, self.batch_size, self.thumbs is not None))
+                run.start(todo, self.store.dims, control)
+                report.engine = run.describe()
+                batches = run.batches(todo, control)
+                # Said again at the end: the workers that started later, and any lost.
+                stack.callback(lambda: setattr(report, "engine", run.describe()))
+            else:
+                embedder = self._get_embedder()
+                prepare = getattr(embedder, "prepare", None)
+                if prepare is not None:  # e.g. compile the model when enough photos wait
+                    prepare(len(todo), self.batch_size)
+                batches = decoded_batches(todo, embedder.pixel_spec, self.thumbs, self.batch_size,
+                                          decode_workers(self.workers), control)
+            stack.enter_context(contextlib.closing(batches))
+            self._write_all(batches, embedder, total, report, control, progress)
+
+    def _write_all(
+        self,
+        batches: Iterator[list[Decoded]],
+        embedder: Embedder | None,
+        total: int,
+        report: IndexReport,
+        control: Control,
+        progress: ProgressFn | None,
+    ) -> None:
         done = 0
         t_start = time.perf_counter()
-        workers = decode_workers(self.workers)
-        batches = decoded_batches(todo, embedder.pixel_spec, self.thumbs, self.batch_size,
-                                  workers, control)
-        with background_priority(), contextlib.closing(batches):
+        with background_priority():
             for batch in batches:
                 control.checkpoint()  # a pause while this batch was decoded: write nothing more
                 self._embed_and_write(batch, embedder, report)
@@ -190,27 +219,39 @@ class Indexer:
                         {f: n for f, n in report.waiting.items() if n > 0},
                     ))
 
-    def _embed_and_write(self, batch: list[Decoded], embedder: Embedder, report: IndexReport) -> None:
-        good = [d for d in batch if not d.error and d.pixels is not None]
+    def _embed_and_write(
+        self, batch: list[Decoded], embedder: Embedder | None, report: IndexReport
+    ) -> None:
+        good = [d for d in batch if not d.error and (d.pixels is not None or d.vector is not None)]
         wb = WriteBatch()
-        if good:
-            vectors = embedder.encode_pixels(np.stack([d.pixels for d in good]))  # type: ignore[misc]
-            finite = np.isfinite(vectors).all(axis=1)
-            for d, vec, ok in zip(good, vectors, finite, strict=True):
-                if not ok:
-                    d.error = "the model produced no usable vector for this image"
-                    continue
-                wb.photos.append(PhotoRecord(
-                    path=d.work.entry.path, folder=d.work.folder, size=d.size,
-                    mtime_ns=d.mtime_ns, ctime_ns=d.ctime_ns, fingerprint=d.fingerprint, width=d.width,
-                    height=d.height, embedding=vec, id=d.work.photo_id,
-                    # No EXIF date: the file's time, marked, so it sorts where a person expects.
-                    taken_ms=d.taken_ms or d.mtime_ns // 1_000_000,
-                    taken_source="exif" if d.taken_ms else "file",
-                    companions=d.work.companions,
-                ))
-                if d.work.skipped_id:
-                    wb.remove_skipped_ids.append(d.work.skipped_id)
+        here = [d for d in good if d.vector is None]  # a cluster sends vectors, not pixels
+        if here:
+            assert embedder is not None
+            vectors = embedder.encode_pixels(np.stack([d.pixels for d in here]))  # type: ignore[misc]
+            for d, vec in zip(here, vectors, strict=True):
+                d.vector = vec
+        for d in good:
+            vec = d.vector
+            assert vec is not None
+            if not np.isfinite(vec).all():
+                d.error = "the model produced no usable vector for this image"
+                continue
+            if d.thumbnail is not None and self.thumbs is not None:
+                try:  # before the commit, as a local decode writes it
+                    self.thumbs.put_encoded(d.work.entry.path, d.mtime_ns, d.size, d.thumbnail)
+                except OSError as e:  # a full cache disk must not stop indexing
+                    log.warning("Thumbnail not written for %s: %s", d.work.entry.path, e)
+            wb.photos.append(PhotoRecord(
+                path=d.work.entry.path, folder=d.work.folder, size=d.size,
+                mtime_ns=d.mtime_ns, ctime_ns=d.ctime_ns, fingerprint=d.fingerprint, width=d.width,
+                height=d.height, embedding=vec, id=d.work.photo_id,
+                # No EXIF date: the file's time, marked, so it sorts where a person expects.
+                taken_ms=d.taken_ms or d.mtime_ns // 1_000_000,
+                taken_source="exif" if d.taken_ms else "file",
+                companions=d.work.companions,
+            ))
+            if d.work.skipped_id:
+                wb.remove_skipped_ids.append(d.work.skipped_id)
         for d in batch:
             if not d.error:
                 continue

@@ -36,6 +36,7 @@ from inphotos.ml.models import ModelSpec, fetch_hub_dims, known_dims, parse_spec
 from inphotos.ml.text_onnx import OnnxTextEncoder, export_dir, exported
 from inphotos.paths import AppPaths
 from inphotos.records import (
+    ClusterOptions,
     Filters,
     FolderInfo,
     FolderRecord,
@@ -87,6 +88,7 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin, CategoriesMixin):
         self.paths = paths.ensure()
         self.spec: ModelSpec = parse_spec(model)
         self.device = device
+        self.precision = precision  # the cluster's workers use it too
         self._factory = embedder_factory or default_embedder_factory(
             self.spec.text, device, precision, paths.cache / "torch-compile"
         )
@@ -104,6 +106,8 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin, CategoriesMixin):
                 paths.cache / "text-tower", self.spec.key, self._weights)
         self.batch_size = batch_size
         self.workers = workers
+        #: Index through this Ray cluster (core/cluster.py) instead of the local model.
+        self.cluster: ClusterOptions | None = None
         self.db_dir = paths.databases / self.spec.key
         dims = read_meta(self.db_dir).get("dims")
         if not dims:  # a new library: from the model's config (for hf-hub, a small download)
@@ -209,7 +213,7 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin, CategoriesMixin):
         The database stays open: the vectors do not depend on where the model runs.
         """
         with self._embedder_lock:
-            self.device = device
+            self.device, self.precision = device, precision
             self._factory = default_embedder_factory(self.spec.text, device, precision)
             self._embedder = None
 
@@ -299,7 +303,8 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin, CategoriesMixin):
 
         return Indexer(
             self.store, lambda: self.embedder, self.thumbs,
-            batch_size=self.batch_size, workers=self.workers,
+            batch_size=self.batch_size, workers=self.workers, cluster=self.cluster,
+            model=self.spec.text, precision=self.precision,
             exclude=[str(p) for p in (self.paths.data, self.paths.cache, self.paths.config,
                                       self.paths.logs)],
             listener=self.categories,

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from inphotos.core.control import Control
 from inphotos.core.imaging import DecodeError, check_regular_file, decode, fingerprint
@@ -106,7 +107,11 @@ def background_priority() -> Iterator[None]:
 
 @dataclass
 class Decoded:
-    """One file's decode: the model's pixels and what is stored, or why it was skipped."""
+    """One file's decode: the model's pixels and what is stored, or why it was skipped.
+
+    Decoded on a cluster (core/cluster.py), it comes back with its `vector` and its
+    thumbnail as JPEG bytes instead of pixels; this computer writes both.
+    """
 
     work: Work
     pixels: np.ndarray | None = None
@@ -119,34 +124,46 @@ class Decoded:
     ctime_ns: int = 0
     error: str = ""
     retry_later: bool = False
+    vector: np.ndarray | None = None
+    thumbnail: bytes | None = None
 
 
-def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> Decoded:
-    """Decode one file (and write its thumbnail); failures come back as `error`, never raised."""
+def decode_file(
+    work: Work, spec: PixelSpec, want_thumbnail: bool, path: str = ""
+) -> tuple[Decoded, Image.Image | None]:
+    """Decode one file (at `path`, default the work's own) and its thumbnail; failures come
+    back as `error`, never raised."""
     out = Decoded(work)
-    path = work.entry.path
+    path = path or work.entry.path
     try:
         before = check_regular_file(path)
-        d = decode(path, spec, want_thumbnail=thumbs is not None)
+        d = decode(path, spec, want_thumbnail=want_thumbnail)
         fp = fingerprint(path, before.st_size, full=True)
         after = check_regular_file(path)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
             out.error, out.retry_later = "changed while being read; indexed on the next scan", True
-            return out
-        if thumbs is not None and d.thumbnail is not None:
-            try:
-                thumbs.put(path, after.st_mtime_ns, after.st_size, d.thumbnail)
-            except OSError as e:  # a full cache disk must not stop indexing
-                log.warning("Thumbnail not written for %s: %s", path, e)
+            return out, None
         out.pixels, out.width, out.height, out.taken_ms = d.pixels, d.width, d.height, d.taken_ms
         out.fingerprint, out.size, out.mtime_ns = fp, after.st_size, after.st_mtime_ns
         out.ctime_ns = getattr(after, "st_ctime_ns", 0)
+        return out, d.thumbnail
     except DecodeError as e:
         out.error, out.retry_later = str(e), e.retry_later
     except FileNotFoundError:
         out.error, out.retry_later = "deleted while being indexed", True
     except OSError as e:
         out.error = f"cannot read the file: {e.strerror or e}"
+    return out, None
+
+
+def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> Decoded:
+    """Decode one file (and write its thumbnail); failures come back as `error`, never raised."""
+    out, thumbnail = decode_file(work, spec, want_thumbnail=thumbs is not None)
+    if thumbs is not None and thumbnail is not None:
+        try:
+            thumbs.put(work.entry.path, out.mtime_ns, out.size, thumbnail)
+        except OSError as e:  # a full cache disk must not stop indexing
+            log.warning("Thumbnail not written for %s: %s", work.entry.path, e)
     return out
 
 

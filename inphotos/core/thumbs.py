@@ -21,6 +21,13 @@ from inphotos.fsutil import TEMP_PREFIX, atomic_write, private_dir
 log = logging.getLogger(__name__)
 
 
+def encode_thumbnail(image: Image.Image) -> bytes:
+    """A thumbnail as the cache stores it (JPEG, quality 85)."""
+    encoded = io.BytesIO()
+    image.save(encoded, "JPEG", quality=85)
+    return encoded.getvalue()
+
+
 class ThumbnailCache:
     """JPEG thumbnails of photos, at most `THUMB_SIZE` on the long side."""
 
@@ -40,14 +47,16 @@ class ThumbnailCache:
 
     def put(self, photo_path: str, mtime_ns: int, size: int, image: Image.Image) -> Path:
         """Store a thumbnail atomically; returns its file."""
+        # Encoded in memory, then written by Python: Pillow's own file writer ignores a short
+        # write, so on a disk that fills up mid-file it left a truncated thumbnail behind.
+        return self.put_encoded(photo_path, mtime_ns, size, encode_thumbnail(image))
+
+    def put_encoded(self, photo_path: str, mtime_ns: int, size: int, data: bytes) -> Path:
+        """Store a thumbnail already encoded as JPEG (made on a cluster worker); returns its file."""
         target = self.path_for(photo_path, mtime_ns, size)
         if not target.parent.is_dir():
             private_dir(target.parent)
-        # Encoded in memory, then written by Python: Pillow's own file writer ignores a short
-        # write, so on a disk that fills up mid-file it left a truncated thumbnail behind.
-        encoded = io.BytesIO()
-        image.save(encoded, "JPEG", quality=85)
-        atomic_write(target, encoded.getvalue(), durable=False)  # a cache: no sync per photo
+        atomic_write(target, data, durable=False)  # a cache: no sync per photo
         return target
 
     def move(self, old: tuple[str, int, int], new: tuple[str, int, int]) -> None:

@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
 from inphotos import APP_NAME, __version__
 from inphotos.config import Settings
 from inphotos.paths import AppPaths
+from inphotos.ui.cluster_settings import ClusterSettingsBox
 from inphotos.workers.catalog import RECOMMENDED, model_spec_problem
 
 CUSTOM = "__custom__"
@@ -76,6 +77,7 @@ class SettingsDialog(QDialog):
         self.workers_spin = QSpinBox(self)
         self.workers_spin.setRange(0, 64)
         self.workers_spin.setSpecialValueText("automatic")
+        self.cluster_box = ClusterSettingsBox(settings, self)
 
         form = QFormLayout()
         form.addRow("Model", self.model_combo)
@@ -87,6 +89,8 @@ class SettingsDialog(QDialog):
         form.addRow("Precision", self.precision_combo)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Decode workers", self.workers_spin)
+        form.addRow(QLabel("<b>Indexing</b>"))
+        self.cluster_box.add_to(form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -145,7 +149,7 @@ class SettingsDialog(QDialog):
         return self.custom_edit.text().strip() if spec == CUSTOM else str(spec)
 
     def accept(self) -> None:
-        problem = model_spec_problem(self.model_spec())
+        problem = model_spec_problem(self.model_spec()) or self.cluster_box.problem()
         if problem is not None:
             QMessageBox.warning(self, "Settings", problem)
             return
@@ -160,6 +164,7 @@ class SettingsDialog(QDialog):
             thumbnail_size=self.thumb_spin.value(),
             batch_size=self.batch_spin.value(),
             decode_workers=self.workers_spin.value(),
+            **self.cluster_box.values(),  # type: ignore[arg-type]
         )
 
 

@@ -141,7 +141,8 @@ class LibraryController(QObject):
         else:
             self.refresh_folders()  # the run is over: folders show "up to date" again
             if changed:
-                self.status.emit(f"Index: {report.summary()}")
+                where = f" · embedded on the {report.engine}" if report.engine else ""
+                self.status.emit(f"Index: {report.summary()}{where}")
             else:
                 self.status.emit("Up to date: no new or changed photos")
         if changed:

@@ -413,6 +413,9 @@ class MainWindow(QMainWindow):
         lib = self.session.lib
         self.settings.batch_size, self.settings.decode_workers = new.batch_size, new.decode_workers
         lib.batch_size, lib.workers = new.batch_size, new.decode_workers
+        for name in ("cluster_enabled", "cluster_address", "cluster_read", "cluster_path_map"):
+            setattr(self.settings, name, getattr(new, name))
+        lib.cluster = self.settings.cluster_options()  # the next indexing run goes through it
         self.grid.set_thumb_size(new.thumbnail_size)
         options_changed = (new.device, new.precision) != (self.settings.device, self.settings.precision)
         self.settings.device, self.settings.precision = new.device, new.precision

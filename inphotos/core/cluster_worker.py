@@ -1,0 +1,113 @@
+"""What runs on a cluster's worker: one Ray actor that loads the model once, then decodes
+and embeds the batches core/cluster.py sends it (from paths it reads itself, or from the
+bytes sent), and returns vectors and JPEG thumbnails, never pixels. No Ray import here: the
+run makes this class an actor."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inphotos.core import raw
+from inphotos.core.imaging import Decoded as ImageDecoded
+from inphotos.core.imaging import check_regular_file, decode
+from inphotos.core.pipeline import Decoded, decode_file
+from inphotos.core.thumbs import encode_thumbnail
+from inphotos.errors import DecodeError
+from inphotos.ml.pixels import PixelSpec
+
+log = logging.getLogger(__name__)
+
+
+class ClusterWorker:
+    """One Ray actor: loads the model once, then decodes and embeds batches.
+
+    Args:
+        model: the model spec (a `local-dir:` one is replaced by the shipped `files`).
+        decode_threads: decoding threads beside the model (a GPU worker needs several).
+    """
+
+    def __init__(self, model: str, files: dict[str, bytes] | None, precision: str,
+                 want_thumbnails: bool, decode_threads: int) -> None:
+        from inphotos.ml.embedder import ClipEmbedder
+
+        if files is not None:
+            folder = Path(tempfile.mkdtemp(prefix="inphotos-model-"))
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+            model = f"local-dir:{folder}"
+        cache = Path(tempfile.gettempdir()) / "inphotos-cluster-cache"
+        self.embedder = ClipEmbedder(model, device="auto", precision=precision, cache_dir=cache)
+        self.want_thumbnails = want_thumbnails
+        self.pool = ThreadPoolExecutor(decode_threads) if decode_threads > 1 else None
+
+    def info(self) -> dict[str, Any]:
+        from inphotos import __version__
+
+        e = self.embedder
+        return {"version": __version__, "dims": e.dims, "device": getattr(e, "device", "?"),
+                "precision": getattr(e, "precision", "?"), "pid": os.getpid(),
+                "host": socket.gethostname()}
+
+    def prepare(self, count: int, batch_size: int) -> None:
+        self.embedder.prepare(count, batch_size)  # the local fast path: compile when it pays
+
+    def can_read(self, samples: list[tuple[str, int]]) -> list[bool]:
+        """Whether each (path, size) is a readable file of that size here."""
+        out = []
+        for path, size in samples:
+            try:
+                out.append(check_regular_file(path).st_size == size and os.access(path, os.R_OK))
+            except DecodeError:
+                out.append(False)
+        return out
+
+    def embed(self, items: list[tuple[Decoded, str | bytes]]) -> list[Decoded]:
+        """Decode (from a path here, or from bytes sent) and embed; pixels never travel back."""
+        if self.pool is not None:
+            results = list(self.pool.map(lambda it: self._decode(*it), items))
+        else:
+            results = [self._decode(d, source) for d, source in items]
+        good = [r for r in results if not r.error and r.pixels is not None]
+        if good:
+            vectors = self.embedder.encode_pixels(np.stack([r.pixels for r in good]))  # type: ignore[misc]
+            for r, v in zip(good, vectors, strict=True):
+                r.vector = np.array(v, np.float32)
+        for r in results:
+            r.pixels = None
+        return results
+
+    def _decode(self, d: Decoded, source: str | bytes) -> Decoded:
+        spec = self.embedder.pixel_spec
+        if isinstance(source, str):
+            out, thumb = decode_file(d.work, spec, self.want_thumbnails, path=source)
+        else:
+            out, thumb = d, None
+            try:
+                dec = self._decode_bytes(d.work.entry.path, source, spec)
+                out.pixels, out.width, out.height, out.taken_ms = (
+                    dec.pixels, dec.width, dec.height, dec.taken_ms)
+                thumb = dec.thumbnail
+            except DecodeError as e:
+                out.error, out.retry_later = str(e), e.retry_later
+        if thumb is not None:
+            out.thumbnail = encode_thumbnail(thumb)
+        return out
+
+    def _decode_bytes(self, name: str, data: bytes, spec: PixelSpec) -> ImageDecoded:
+        """A file this computer sent as bytes. LibRaw reads only files, so a camera RAW is
+        written to a temporary file of its own kind first; the rest decode from memory."""
+        if not raw.is_raw_name(name):
+            return decode(io.BytesIO(data), spec, want_thumbnail=self.want_thumbnails)
+        with tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as tmp:
+            tmp.write(data)
+            tmp.flush()
+            return decode(tmp.name, spec, want_thumbnail=self.want_thumbnails)
