@@ -17,7 +17,7 @@ from typing import Any
 #: As inphotos.records has them (a test checks); not imported from there, which would load
 #: numpy before the app's window can open.
 ORIENTATIONS = ("landscape", "portrait", "square")
-FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff")
+FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff", "video")
 
 COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair")
 

@@ -241,8 +241,12 @@ def open_upright(
     (`keep_alpha`: RGBA when it has transparency; `flatten` makes it RGB).
 
     Returns (image, full_width, full_height, taken_ms). A JPEG is decoded at the smallest DCT
-    scale that still gives `min_size` pixels (0: full size).
+    scale that still gives `min_size` pixels (0: full size). A video gives its first frame.
     """
+    from inphotos.core.video import is_video_name, open_frame
+
+    if is_video_name(path):
+        return open_frame(path, min_size)
     register_heif()
     try:
         img = Image.open(path)

@@ -22,7 +22,7 @@ from inphotos.core.plan import Move, Plan, ProgressFn, Work, plan
 from inphotos.core.protocols import Embedder
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.db.store import PhotoStore, WriteBatch
-from inphotos.records import IndexProgress, IndexReport, PhotoRecord, SkippedRecord
+from inphotos.records import FrameRecord, IndexProgress, IndexReport, PhotoRecord, SkippedRecord
 
 __all__ = ["Indexer", "Move", "Plan", "ProgressFn", "Work"]
 
@@ -37,6 +37,7 @@ class Indexer:
     Args:
         workers: decode threads; 0 picks by the machine's cores and how busy it is.
         exclude: folders never indexed (InPhotos' own data inside a library folder).
+        videos: index videos too (core/video.py); without, those indexed are forgotten.
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class Indexer:
         batch_size: int = 0,
         workers: int = 0,
         exclude: Sequence[str] = (),
+        videos: bool = True,
     ) -> None:
         self.store = store
         self._get_embedder = embedder
@@ -55,10 +57,11 @@ class Indexer:
         self.batch_size = batch_size if batch_size > 0 else 32
         self.workers = max(0, workers)
         self.exclude = tuple(exclude)
+        self.videos = videos
 
     def plan(self, control: Control | None = None, progress: ProgressFn | None = None) -> Plan:
         """Walk the library and work out what changed since the last run."""
-        return plan(self.store, control, progress, self.exclude)
+        return plan(self.store, control, progress, self.exclude, self.videos)
 
     # ------------------------------------------------------------------ run
 
@@ -166,12 +169,20 @@ class Indexer:
         good = [d for d in batch if not d.error and d.pixels is not None]
         wb = WriteBatch()
         if good:
-            vectors = embedder.encode_pixels(np.stack([d.pixels for d in good]))  # type: ignore[misc]
-            finite = np.isfinite(vectors).all(axis=1)
-            for d, vec, ok in zip(good, vectors, finite, strict=True):
-                if not ok:
+            # A video brings one image per sampled frame; its row's vector is its first frame's.
+            images: list[np.ndarray] = [
+                d.pixels if d.frame_ms else d.pixels[None] for d in good  # type: ignore[index,misc]
+            ]
+            every = embedder.encode_pixels(np.concatenate(images))
+            ends = np.cumsum([len(i) for i in images])
+            per_file = np.split(every, ends[:-1])
+            for d, vecs in zip(good, per_file, strict=True):
+                vec = vecs[0]
+                if not np.isfinite(vecs).all():
                     d.error = "the model produced no usable vector for this image"
                     continue
+                frames = ([FrameRecord(t, v) for t, v in zip(d.frame_ms, vecs, strict=True)]
+                          if d.frame_ms else None)
                 wb.photos.append(PhotoRecord(
                     path=d.work.entry.path, folder=d.work.folder, size=d.size,
                     mtime_ns=d.mtime_ns, ctime_ns=d.ctime_ns, fingerprint=d.fingerprint, width=d.width,
@@ -179,6 +190,7 @@ class Indexer:
                     # No EXIF date: the file's time, marked, so it sorts where a person expects.
                     taken_ms=d.taken_ms or d.mtime_ns // 1_000_000,
                     taken_source="exif" if d.taken_ms else "file",
+                    duration_ms=d.duration_ms, frames=frames,
                 ))
                 if d.work.skipped_id:
                     wb.remove_skipped_ids.append(d.work.skipped_id)

@@ -78,6 +78,7 @@ class Library(SearchMixin, RepairMixin):
         batch_size: int = 0,
         workers: int = 0,
         lock: bool = True,
+        videos: bool = True,
     ) -> None:
         self.paths = paths.ensure()
         self.spec: ModelSpec = parse_spec(model)
@@ -99,6 +100,8 @@ class Library(SearchMixin, RepairMixin):
                 paths.cache / "text-tower", self.spec.key, self._weights)
         self.batch_size = batch_size
         self.workers = workers
+        #: Index videos too (a setting; `inphotos index --no-videos`).
+        self.videos = videos
         self.db_dir = paths.databases / self.spec.key
         dims = read_meta(self.db_dir).get("dims")
         if not dims:  # a new library: from the model's config (for hf-hub, a small download)
@@ -292,7 +295,7 @@ class Library(SearchMixin, RepairMixin):
 
         return Indexer(
             self.store, lambda: self.embedder, self.thumbs,
-            batch_size=self.batch_size, workers=self.workers,
+            batch_size=self.batch_size, workers=self.workers, videos=self.videos,
             exclude=[str(p) for p in (self.paths.data, self.paths.cache, self.paths.config,
                                       self.paths.logs)],
         )

@@ -17,13 +17,15 @@ from collections import deque
 from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from inphotos.core.control import Control
-from inphotos.core.imaging import DecodeError, check_regular_file, decode, fingerprint
+from inphotos.core.imaging import THUMB_SIZE, DecodeError, check_regular_file, decode, fingerprint
 from inphotos.core.plan import Work
 from inphotos.core.thumbs import ThumbnailCache
+from inphotos.core.video import DecodedVideo, decode_video, is_video_name
 from inphotos.ml.pixels import PixelSpec
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,9 @@ class Decoded:
     ctime_ns: int = 0
     error: str = ""
     retry_later: bool = False
+    #: A video: the times of its sampled frames (`pixels` then holds one image per frame).
+    frame_ms: list[int] | None = None
+    duration_ms: int = 0
 
 
 def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> Decoded:
@@ -127,7 +132,12 @@ def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> De
     path = work.entry.path
     try:
         before = check_regular_file(path)
-        d = decode(path, spec, want_thumbnail=thumbs is not None)
+        d: DecodedVideo | Any
+        if is_video_name(path):
+            d = decode_video(path, spec, THUMB_SIZE, want_thumbnail=thumbs is not None)
+            out.frame_ms, out.duration_ms = d.frame_ms, d.duration_ms
+        else:
+            d = decode(path, spec, want_thumbnail=thumbs is not None)
         fp = fingerprint(path, before.st_size, full=True)
         after = check_regular_file(path)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):

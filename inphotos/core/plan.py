@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inphotos.core.control import Control
-from inphotos.core.imaging import fingerprint, quick_part
+from inphotos.core.imaging import IMAGE_EXTENSIONS, fingerprint, quick_part
 from inphotos.core.scanner import ELSEWHERE, READ, FileEntry, WalkLog, walk_images
+from inphotos.core.video import VIDEO_EXTENSIONS
 from inphotos.db.store import PhotoStore
 from inphotos.records import IndexProgress, PhotoRecord
 
@@ -69,6 +70,7 @@ def plan(
     control: Control | None = None,
     progress: ProgressFn | None = None,
     exclude: Sequence[str] = (),
+    videos: bool = True,
 ) -> Plan:
     """Walk the library and work out what changed since the last run.
 
@@ -81,6 +83,8 @@ def plan(
 
     Args:
         exclude: folders never to index (InPhotos' own data, when it lives in the library).
+        videos: index videos too. Without, the walk does not see them, so the videos indexed
+            before are forgotten like deleted files (and found again when switched back on).
     """
     control = control or Control()
     plan = Plan()
@@ -97,6 +101,7 @@ def plan(
         for entry in walk_images(
             root, on_error=lambda p, r: plan.scan_errors.append((p, r)),
             should_stop=lambda: control.cancelled, walk_log=walk_log,
+            extensions=IMAGE_EXTENSIONS | VIDEO_EXTENSIONS if videos else IMAGE_EXTENSIONS,
         ):
             disk.setdefault(entry.path, (entry, root))
             if progress is not None and len(disk) % 2000 == 0:

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from inphotos.db.store_frames import MAX_FRAMES_PER_VIDEO
 from inphotos.errors import DecodeError
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ STEP_S = 15.0
 #: ... but at least this many (one a second for clips shorter than that) ...
 MIN_FRAMES = 3
 #: ... and at most this many, however long the video (an hour: one every 5 minutes).
-MAX_FRAMES = 12
+MAX_FRAMES = MAX_FRAMES_PER_VIDEO
 #: Packets read after a seek before giving up on that sample (a file whose index points
 #: nowhere must not be read to its end).
 MAX_PACKETS_PER_SAMPLE = 400

@@ -45,6 +45,7 @@ class Schema:
     folder: Any
     skipped: Any
     model: Model
+    frame: Any = None  # a video's sampled frames (core/video.py says why they have their own box)
 
 
 _schemas: dict[tuple[int, str], Schema] = {}
@@ -96,6 +97,8 @@ def schema_for(dims: int, database: str) -> Schema:
         # the next index run fills them in: PhotoStore.fill_derived).
         taken_source = Int32  # TAKEN_SOURCES: 1 EXIF date, 2 file time; 0 not yet known
         orientation = Int32(index=Index())  # ORIENTATION_CODES; 0 not yet known
+        # Added with videos: a video's length in ms (0: a photo; rows from before read 0).
+        duration_ms = Int64
 
     @Entity(model=name)
     class Folder:
@@ -114,9 +117,25 @@ def schema_for(dims: int, database: str) -> Schema:
         mtime_ns = Int64
         reason = String
 
+    @Entity(model=name)
+    class Frame:
+        """One sampled frame of a video: the Photo row it belongs to, its time, its vector."""
+
+        id = Id
+        photo_id = Int64(index=Index())
+        time_ms = Int64
+        embedding = Float32Vector(
+            index=HnswIndex(
+                dimensions=dims,
+                distance_type=VectorDistanceType.COSINE,
+                neighbors_per_node=HNSW_NEIGHBORS,
+                indexing_search_count=HNSW_EF_CONSTRUCTION,
+            )
+        )
+
     model = Model()
-    for entity in (Photo, Folder, Skipped):
+    for entity in (Photo, Folder, Skipped, Frame):
         model.entity(entity)
-    schema = Schema(Photo, Folder, Skipped, model)
+    schema = Schema(Photo, Folder, Skipped, model, frame=Frame)
     _schemas[key] = schema
     return schema

@@ -12,7 +12,7 @@ from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.records import FolderRecord, PhotoRecord, SkippedRecord
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
 
 class FolderQueries:
@@ -31,6 +31,7 @@ class FolderQueries:
         def _check_lock(self) -> None: ...
         def _save_folder_list(self) -> None: ...
         def _before_removing(self, n: int) -> None: ...
+        def _remove_frames_of(self, photo_ids: Collection[int]) -> None: ...
 
     @in_use
     def folders(self) -> list[FolderRecord]:
@@ -71,6 +72,7 @@ class FolderQueries:
         self._check_lock()
         with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
+            self._remove_frames_of([int(i) for i in q.find_ids()])
             removed = int(q.remove())
             self._skipped.query(s.folder.equals(enc)).build().remove()
             obj = self._folder_obj(path)

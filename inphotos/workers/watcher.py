@@ -21,6 +21,7 @@ from watchdog.observers.api import BaseObserver
 
 from inphotos.core.imaging import is_image_name
 from inphotos.core.scanner import is_skipped_name
+from inphotos.core.video import is_video_name
 
 log = logging.getLogger(__name__)
 
@@ -101,4 +102,4 @@ class _Handler(FileSystemEventHandler):
             return False
         if inside.startswith(os.pardir) or any(is_skipped_name(p) for p in inside.split(os.sep) if p != "."):
             return False
-        return is_directory or is_image_name(path)
+        return is_directory or is_image_name(path) or is_video_name(path)
