@@ -191,6 +191,7 @@ def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-unty
         return Library(
             paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,
+            videos=settings.index_videos,
         )
 
     return open_library
@@ -204,6 +205,7 @@ def library_repairer(paths: AppPaths, settings: Settings):  # type: ignore[no-un
         return Library.repair(
             paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,
+            videos=settings.index_videos,
         )
 
     return repair

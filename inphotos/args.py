@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="add folders and bring the index up to date")
     p.add_argument("paths", nargs="*", metavar="PATH", help="folders to add to the library first")
     p.add_argument("--json", action="store_true", help="print the final report as JSON")
+    p.add_argument("--no-videos", dest="videos", action="store_false", default=None,
+                   help="leave videos out (those indexed before are forgotten); default: the "
+                        "setting, on unless turned off in Settings")
 
     p = sub.add_parser("search", parents=[common], help="find photos matching a description")
     p.add_argument("text", nargs="+", help="what to look for, e.g. dog catching a frisbee")

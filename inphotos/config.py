@@ -30,6 +30,8 @@ class Settings:
     decode_workers: int = 0
     thumbnail_size: int = 160
     show_scores: bool = False
+    #: Index videos too (a few frames each, core/video.py); off: they are left out and forgotten.
+    index_videos: bool = True
 
     @classmethod
     def load(cls, path: Path) -> Settings:

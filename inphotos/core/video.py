@@ -236,6 +236,14 @@ def open_frame(
     return v.frames[0].image, v.width, v.height, v.taken_ms
 
 
+def video_still(path: str | os.PathLike[str], max_side: int, at_ms: int = 0) -> Image.Image:
+    """The frame at `at_ms` (its keyframe), no larger than `max_side`: the preview's still."""
+    img = open_frame(path, 0, at_ms)[0]
+    if max(img.size) > max_side:
+        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return img
+
+
 @dataclass
 class DecodedVideo:
     """What the indexer keeps of a video (see pipeline.decode_one)."""

@@ -7,7 +7,14 @@ from PyQt6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSiz
 from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
 from PyQt6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inphotos.ui.photo_model import FailedRole, PinnedRole, ScoreRole, SectionRole, strength_text
+from inphotos.ui.photo_model import (
+    FailedRole,
+    PinnedRole,
+    ScoreRole,
+    SectionRole,
+    VideoRole,
+    strength_text,
+)
 
 PADDING = 6
 #: Cells are landscape 4:3: most photos are landscape (4:3 or 3:2), so square cells left a tall
@@ -81,11 +88,14 @@ class ThumbnailDelegate(QStyledItemDelegate):
             text = strength_text(score)
         if text:
             self._badge(painter, text, cell, QColor(0, 0, 0, 160))
+        video = index.data(VideoRole)
+        if video:  # a video: its length, bottom left (made by the model, not here)
+            self._badge(painter, video, cell, QColor(0, 0, 0, 160), bottom_left=True)
         painter.restore()
 
     def _badge(self, painter: QPainter, text: str, cell: QRect, colour: QColor,
-               top_left: bool = False) -> None:
-        """A rounded label: bottom right of `cell`, or at its top left corner."""
+               top_left: bool = False, bottom_left: bool = False) -> None:
+        """A rounded label: bottom right of `cell`, or at its top left or bottom left corner."""
         painter.save()
         font = QFont(painter.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
@@ -96,6 +106,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         h = painter.fontMetrics().height() + 4
         if top_left:
             badge = QRect(cell.left(), cell.top(), w, h)
+        elif bottom_left:
+            badge = QRect(cell.left() + 3, cell.bottom() - h - 3, w, h)
         else:
             badge = QRect(cell.right() - w - 3, cell.bottom() - h - 3, w, h)
         bg = QPainterPath()

@@ -395,6 +395,8 @@ class MainWindow(QMainWindow):
         lib = self.session.lib
         self.settings.batch_size, self.settings.decode_workers = new.batch_size, new.decode_workers
         lib.batch_size, lib.workers = new.batch_size, new.decode_workers
+        videos_changed = new.index_videos != self.settings.index_videos
+        self.settings.index_videos = lib.videos = new.index_videos
         self.grid.set_thumb_size(new.thumbnail_size)
         options_changed = (new.device, new.precision) != (self.settings.device, self.settings.precision)
         self.settings.device, self.settings.precision = new.device, new.precision
@@ -403,6 +405,8 @@ class MainWindow(QMainWindow):
             self.models.switch_to(new.model)
         elif options_changed:  # the same index; the model loads again where it was asked to run
             self.models.run_elsewhere(new.device, new.precision)
+        if videos_changed:  # videos indexed or forgotten now, not at the next start
+            self.session.index.start()
 
     def switch_model(self, spec: str) -> None:
         self.models.switch_to(spec)

@@ -16,7 +16,7 @@ from typing import Any
 from PyQt6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
 
-from inphotos.records import PhotoRecord
+from inphotos.records import PhotoRecord, format_duration
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ RecordRole = Qt.ItemDataRole.UserRole + 4
 FailedRole = Qt.ItemDataRole.UserRole + 5
 PinnedRole = Qt.ItemDataRole.UserRole + 6  # a photo a "find similar" started from
 SectionRole = Qt.ItemDataRole.UserRole + 7  # "March 2021" on the first photo of a month (timeline)
+VideoRole = Qt.ItemDataRole.UserRole + 8  # a video's badge ("▶ 1:05"); None for a photo
 
 ParentIndex = QModelIndex | QPersistentModelIndex
 
@@ -49,14 +50,18 @@ class PhotoModel(QAbstractListModel):
         self._pinned = 0  # the first rows are the photos a "find similar" started from
         self._more = False  # the timeline has more pages than loaded
         self._fetching = False
+        self._frame_ms: dict[int, int] = {}  # video id -> the time its best frame matched
+        self._badges: dict[int, str] = {}  # video id -> its badge, made once (not in paint)
 
     # ------------------------------------------------------------ content
 
     def set_photos(self, photos: list[PhotoRecord], scores: list[float] | None = None,
-                   pinned: int = 0, more: bool = False) -> None:
+                   pinned: int = 0, more: bool = False,
+                   frame_times: dict[int, int] | None = None) -> None:
         """Show `photos` (with `scores`: match strengths 0-1); the first `pinned` are the
         photos a "find similar" started from, shown first and marked. `more`: the timeline
-        (no scores) has further pages, asked for with `more_needed` as the view scrolls."""
+        (no scores) has further pages, asked for with `more_needed` as the view scrolls.
+        `frame_times`: for videos found by a search, when their best frame is (ms)."""
         self.beginResetModel()
         self._pinned = pinned
         self._more = more and scores is None
@@ -64,6 +69,9 @@ class PhotoModel(QAbstractListModel):
         self._photos = list(photos)
         self._scores = list(scores) if scores is not None else None
         self._rows = {p.id: i for i, p in enumerate(self._photos)}
+        self._frame_ms = dict(frame_times or {})
+        self._badges = {}
+        self._add_badges(self._photos)
         self._requested.clear()  # new photos (pending loads are cancelled): ask again
         self.endResetModel()
 
@@ -79,7 +87,18 @@ class PhotoModel(QAbstractListModel):
         for i, p in enumerate(fresh):
             self._rows[p.id] = first + i
         self._photos.extend(fresh)
+        self._add_badges(fresh)
         self.endInsertRows()
+
+    def _add_badges(self, photos: list[PhotoRecord]) -> None:
+        for p in photos:
+            if p.is_video:
+                self._badges[p.id] = "▶ " + format_duration(p.duration_ms) if p.duration_ms else "▶"
+
+    def frame_ms(self, row: int) -> int:
+        """Where a video matched (ms from its start); 0 for a photo or a video just browsed."""
+        p = self.photo(row)
+        return self._frame_ms.get(p.id, 0) if p is not None else 0
 
     @property
     def timeline(self) -> bool:
@@ -187,6 +206,9 @@ class PhotoModel(QAbstractListModel):
             text = p.path
             if p.width and p.height:
                 text += f"\n{p.width} × {p.height}"
+            if p.id in self._frame_ms:
+                text += f"\nvideo, {format_duration(p.duration_ms)}: best match at " \
+                        f"{format_duration(self._frame_ms[p.id])}"
             if index.row() < self._pinned:
                 text += "\nthe photo this search started from"
             elif score is not None:
@@ -206,6 +228,8 @@ class PhotoModel(QAbstractListModel):
             return index.row() < self._pinned
         if role == SectionRole:
             return self._section(index.row())
+        if role == VideoRole:
+            return self._badges.get(p.id)
         return None
 
     def _section(self, row: int) -> str:

@@ -222,7 +222,8 @@ class ViewController(QObject):
         self.shown = results
         more = results.kind is ResultKind.BROWSE and results.result is not None and results.result.more
         self._pending_year = 0
-        self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more)
+        self.model.set_photos(results.photos, results.scores, pinned=results.pinned, more=more,
+                              frame_times=results.frame_times)
         self.grid.scrollToTop()
         self.status.emit(self.describe(results))
         weaker = results.result.weaker if results.result is not None else 0
