@@ -103,6 +103,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     lines += soak_section(results)
     lines += instant_section(results)
     lines += models_section(results)
+    lines += video_section(results)
     lines += [
         "",
         "## Notes",
@@ -330,3 +331,32 @@ def models_section(results: dict[str, Any]) -> list[str]:
         "`make bench-models` on a quiet machine before acting on a small difference.",
     ]
     return lines
+
+
+def video_section(results: dict[str, Any]) -> list[str]:
+    v = results.get("video")
+    if not v:
+        return []
+    return [
+        "",
+        "## A video against a photo",
+        "",
+        "Made by `python -m bench.video` (medians of "
+        f"{v['runs']} runs, {v['date']}): the indexer's own decode step",
+        "(`decode_one`: reduced-size decode, whole-content fingerprint, thumbnail written) for a",
+        f"1-minute 1080p30 H.264 clip ({v['clip_mb']} MB, a keyframe every second) and a 12 MP",
+        "JPEG, plus the model's share: ViT-B-32 (random weights) at "
+        f"{v['model_precision']}, {v['model_ms_per_image']} ms per image in batches of 32.",
+        "",
+        "| | images embedded | decode step ms | model ms | total ms |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| 12 MP JPEG | 1 | {v['photo_decode_ms']} | {v['model_ms_per_image']} | {v['photo_total_ms']} |",
+        f"| 1-minute 1080p clip | {v['clip_frames_embedded']} | {v['clip_decode_ms']} | "
+        f"{round(v['clip_frames_embedded'] * v['model_ms_per_image'], 1)} | {v['clip_total_ms']} |",
+        "",
+        f"So a 1-minute clip costs about {v['clip_in_photos']} photos. Of its decode step, "
+        f"{v['clip_fingerprint_ms']} ms is",
+        "reading the whole file for the content fingerprint that recognises moves (a photo's is",
+        "a few MB; a clip's tens); the frames themselves are four keyframes, found by seeking",
+        "and decoded alone. A video of any length embeds at most 12 frames (core/video.py).",
+    ]

@@ -200,3 +200,13 @@ def test_a_damaged_video_is_skipped_with_a_reason(lib: Library, root: Path) -> N
     check_library_consistent(lib)
     with pytest.raises(DecodeError, match="video"):
         video.read_frames(root / "broken.mov", 32)
+
+
+def test_the_check_finds_frames_of_no_video(lib: Library) -> None:
+    from inphotos.db.obx import WriteTx
+
+    assert lib.check() == []
+    frame = next(iter(lib.store.frames_of(lib.store.ids_newest_first()).values()))[0]
+    with WriteTx(lib.store._store):  # a frame whose video is gone (a bug would leave it)
+        lib.store._put_frames(987654, [frame])
+    assert lib.check() == ["1 video frame(s) belong to no video"]
