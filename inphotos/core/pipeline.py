@@ -17,12 +17,12 @@ from collections import deque
 from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from inphotos.core.control import Control
 from inphotos.core.imaging import THUMB_SIZE, DecodeError, check_regular_file, decode, fingerprint
+from inphotos.core.imaging import Decoded as PhotoDecoded
 from inphotos.core.plan import Work
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.core.video import DecodedVideo, decode_video, is_video_name
@@ -132,7 +132,7 @@ def decode_one(work: Work, spec: PixelSpec, thumbs: ThumbnailCache | None) -> De
     path = work.entry.path
     try:
         before = check_regular_file(path)
-        d: DecodedVideo | Any
+        d: DecodedVideo | PhotoDecoded
         if is_video_name(path):
             d = decode_video(path, spec, THUMB_SIZE, want_thumbnail=thumbs is not None)
             out.frame_ms, out.duration_ms = d.frame_ms, d.duration_ms

@@ -371,7 +371,7 @@ class PhotoStore(FilterQueries, FolderQueries, FrameQueries):
             pairs = [(int(r[0]), float(r[1])) for r in q.find_ids_with_scores()]
         finally:
             q.close()
-        videos = self._nearest_videos(vec, count)
+        videos = self._nearest_videos(vec, count, max((d for _, d in pairs), default=None))
         if not videos:
             return pairs
         merged = dict(pairs)

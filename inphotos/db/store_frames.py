@@ -19,6 +19,8 @@ from inphotos.records import FrameRecord
 #: The most frames a video keeps (core/video.py samples no more): a search sizes its frame
 #: candidates by it.
 MAX_FRAMES_PER_VIDEO = 12
+#: Frames asked for in a search's first round (see `_nearest_videos`).
+FIRST_FRAMES = 200
 #: Ids per `one_of` condition (a query's condition is held in memory whole).
 ID_CHUNK = 5000
 
@@ -94,22 +96,35 @@ class FrameQueries:
             out[photo_id] = (frames[best].time_ms, float(scores[best]))
         return out
 
-    def _nearest_videos(self, vector: np.ndarray, count: int) -> dict[int, float]:
-        """Videos by their best frame among the frames nearest to `vector`: photo id -> cosine
-        distance. `count` results need `count` x (frames per video) frames at most: every
-        frame closer than a video's best belongs to a result ranked above it."""
+    def _nearest_videos(
+        self, vector: np.ndarray, count: int, horizon: float | None = None,
+    ) -> dict[int, float]:
+        """Videos by their nearest frame: photo id -> cosine distance, for the `count`
+        nearest items of a search whose photo rows reached out to distance `horizon`.
+
+        Frames are asked for in rounds (a few hundred first, 4x more each round) until no
+        video left unseen could matter: `count` videos are found (every unseen one is farther
+        than they are), or the farthest frame found lies beyond `horizon` (every unseen video
+        is farther than every photo found), or every frame was looked at. Asking the graph
+        for all `count` x MAX_FRAMES_PER_VIDEO frames at once would cost ~10x a photo search.
+        """
         total = int(self._frames.count())
         if count <= 0 or total == 0:
             return {}
-        want = min(total, count * MAX_FRAMES_PER_VIDEO)
-        q = self._frames.query(self.schema.frame.embedding.nearest_neighbors(vector, want)).build()
-        try:
-            found = q.find_with_scores()
-        finally:
-            q.close()
-        best: dict[int, float] = {}
-        for o, distance in found:
-            pid = int(o.photo_id)
-            if pid not in best or distance < best[pid]:
-                best[pid] = float(distance)
-        return best
+        want = min(total, max(FIRST_FRAMES, count))
+        while True:
+            q = self._frames.query(self.schema.frame.embedding.nearest_neighbors(vector, want)).build()
+            try:
+                found = q.find_with_scores()
+            finally:
+                q.close()
+            best: dict[int, float] = {}
+            for o, distance in found:
+                pid = int(o.photo_id)
+                if pid not in best or distance < best[pid]:
+                    best[pid] = float(distance)
+            farthest = max((float(d) for _, d in found), default=0.0)
+            if (want >= total or len(best) >= count
+                    or (horizon is not None and farthest >= horizon)):
+                return best
+            want = min(total, want * 4)

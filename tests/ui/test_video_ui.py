@@ -171,3 +171,19 @@ def test_switching_videos_off_in_settings_forgets_them(qtbot, win, monkeypatch: 
     qtbot.waitUntil(lambda: win.photo_model.rowCount() == 7, timeout=WAIT)
     assert all(not win.photo_model.photo(r).is_video for r in range(7))
     assert Settings.load(win.paths.config_file).index_videos is False
+
+
+def test_a_missing_multimedia_library_is_a_reason_not_a_crash(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(video_player, "_multimedia", None)
+    monkeypatch.setitem(sys.modules, "PyQt6.QtMultimedia", None)  # its import now fails
+    mm, widgets, reason = video_player.multimedia()
+    assert mm is None
+    assert widgets is None
+    assert reason.startswith("video playback is not available on this computer")
+    player = video_player.open_player("/nowhere/clip.mov", 1500)
+    qtbot.addWidget(player)
+    assert not player.can_play
+    assert player.start_ms == 1500
+    assert "not available" in player.message.text()
