@@ -58,6 +58,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.fillPath(sel, palette.color(QPalette.ColorRole.Highlight))
 
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        picture = cell  # where the thumbnail is drawn (a wide video's is narrower than its cell)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             scaled = pixmap.size().scaled(cell.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, scaled.width(), scaled.height())
@@ -67,6 +68,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setClipPath(clip)
             painter.drawPixmap(target, pixmap)
             painter.setClipping(False)
+            picture = target
         else:
             placeholder = QPainterPath()
             placeholder.addRoundedRect(QRectF(cell), 6, 6)
@@ -89,8 +91,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if text:
             self._badge(painter, text, cell, QColor(0, 0, 0, 160))
         video = index.data(VideoRole)
-        if video:  # a video: its length, bottom left (made by the model, not here)
-            self._badge(painter, video, cell, QColor(0, 0, 0, 160), bottom_left=True)
+        if video:  # a video: its length on its picture, bottom left (text made by the model)
+            self._badge(painter, video, picture, QColor(0, 0, 0, 160), bottom_left=True)
         painter.restore()
 
     def _badge(self, painter: QPainter, text: str, cell: QRect, colour: QColor,

@@ -177,7 +177,10 @@ def test_a_missing_multimedia_library_is_a_reason_not_a_crash(qtbot, monkeypatch
     import sys
 
     monkeypatch.setattr(video_player, "_multimedia", None)
+    import PyQt6
+
     monkeypatch.setitem(sys.modules, "PyQt6.QtMultimedia", None)  # its import now fails
+    monkeypatch.delattr(PyQt6, "QtMultimedia", raising=False)  # (imported by an earlier test)
     mm, widgets, reason = video_player.multimedia()
     assert mm is None
     assert widgets is None
