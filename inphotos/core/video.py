@@ -18,7 +18,9 @@ that frame's time (core/search.py), where the preview starts playing. The altern
 Photo row per frame, would have put a video in the results once per frame and needed the
 diff, moves and checks to learn about rows without a file of their own.
 
-PyAV (FFmpeg in a wheel) reads MP4, MOV, M4V, MKV, WebM and AVI. Every failure is a
+A video's date is its container's creation time (UTC, as phones write it; a photo keeps the
+camera's wall clock), else its file time. PyAV (FFmpeg in a wheel) reads MP4, MOV, M4V, MKV,
+WebM and AVI. Every failure is a
 `DecodeError` whose reason a person can read.
 """
 

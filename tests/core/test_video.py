@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from inphotos.core import video
@@ -69,6 +70,18 @@ def test_frames_are_sampled_evenly_within_caps() -> None:
     assert len(long) == video.MAX_FRAMES
     assert long[1] == pytest.approx(600.0)
     assert video.sample_times(0.0) == [0.0]  # length unknown: the first frame
+
+
+@pytest.mark.parametrize("ext", ["mp4", "mov", "m4v", "mkv", "webm", "avi"])
+def test_each_container_gives_its_frames_at_their_times(tmp_path: Path, ext: str) -> None:
+    path = make_colour_video(tmp_path / f"clip.{ext}", [RED, GREEN, BLUE])
+    assert video.is_video_name(path.name.upper())
+    v = video.read_frames(path, 32)
+    assert v.duration_ms == 3000
+    assert (v.width, v.height) == (96, 64)
+    assert [f.time_ms for f in v.frames] == [0, 1000, 2000]
+    assert [ColourEmbedder().colour_name(np.asarray(f.image, np.float32).mean((0, 1)) / 255)
+            for f in v.frames] == ["red", "green", "blue"]
 
 
 def test_a_long_video_is_sampled_by_seeking_not_decoded_whole(tmp_path: Path) -> None:
