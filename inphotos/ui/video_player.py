@@ -120,8 +120,9 @@ class VideoPlayer(QWidget):
         """Whether the video plays (False: the still frame and a message are shown)."""
         return self._player is not None
 
-    def play(self, path: str, start_ms: int = 0) -> None:
-        """Play `path` from `start_ms` (the moment a search matched)."""
+    def play(self, path: str, start_ms: int = 0, loop: bool = False) -> None:
+        """Play `path` from `start_ms` (the moment a search matched); `loop`: over and over
+        (a Live Photo's few seconds)."""
         self.path, self.start_ms = path, max(0, start_ms)
         self._still = None
         self.still_label.setPixmap(QPixmap())
@@ -132,6 +133,7 @@ class VideoPlayer(QWidget):
         self.message.hide()
         self._stack.setCurrentWidget(self.video_widget)
         self._pending_seek = self.start_ms
+        self._player.setLoops(-1 if loop else 1)  # QMediaPlayer.Loops.Infinite is -1
         self._player.setSource(QUrl.fromLocalFile(os.path.abspath(path)))
         self._player.play()
 
@@ -226,8 +228,10 @@ class VideoPlayer(QWidget):
             self._fit_still()
 
 
-def open_player(path: str, start_ms: int = 0, parent: QWidget | None = None) -> VideoPlayer:
-    """A player widget already playing `path` from `start_ms` (e.g. a Live Photo's movie)."""
+def open_player(path: str, start_ms: int = 0, parent: QWidget | None = None,
+                loop: bool = False) -> VideoPlayer:
+    """A player widget already playing `path` from `start_ms` (e.g. a Live Photo's movie,
+    with `loop`). Show it anywhere; `stop()` it when it goes out of sight."""
     player = VideoPlayer(parent)
-    player.play(path, start_ms)
+    player.play(path, start_ms, loop)
     return player

@@ -190,3 +190,18 @@ def test_a_missing_multimedia_library_is_a_reason_not_a_crash(qtbot, monkeypatch
     assert not player.can_play
     assert player.start_ms == 1500
     assert "not available" in player.message.text()
+
+
+def test_open_player_plays_a_file_from_a_time_in_a_loop(qtbot, tmp_path: Path) -> None:
+    """The API a Live Photo's movie can use: a path, a start time, over and over."""
+    clip = make_colour_video(tmp_path / "live.mov", [RED, GREEN], seconds=1, fps=8)
+    player = video_player.open_player(str(clip), 1000, loop=True)
+    qtbot.addWidget(player)
+    player.show()
+    if not player.can_play:
+        assert player.message.isVisible()
+        return
+    assert player._player.loops() == -1
+    qtbot.waitUntil(lambda: player.is_playing() and player.position_ms() >= 1000, timeout=WAIT)
+    player.stop()
+    assert not player.is_playing()
