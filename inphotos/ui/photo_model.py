@@ -27,7 +27,8 @@ RecordRole = Qt.ItemDataRole.UserRole + 4
 FailedRole = Qt.ItemDataRole.UserRole + 5
 PinnedRole = Qt.ItemDataRole.UserRole + 6  # a photo a "find similar" started from
 SectionRole = Qt.ItemDataRole.UserRole + 7  # "March 2021" on the first photo of a month (timeline)
-VideoRole = Qt.ItemDataRole.UserRole + 8  # a video's badge ("▶ 1:05"); None for a photo
+VideoRole = Qt.ItemDataRole.UserRole + 8  # a video's badge: "▶ 1:05", "▶ 0:40 / 1:05" where a
+#                                          search matched it; None for a photo
 
 ParentIndex = QModelIndex | QPersistentModelIndex
 
@@ -92,8 +93,14 @@ class PhotoModel(QAbstractListModel):
 
     def _add_badges(self, photos: list[PhotoRecord]) -> None:
         for p in photos:
-            if p.is_video:
-                self._badges[p.id] = "▶ " + format_duration(p.duration_ms) if p.duration_ms else "▶"
+            if not p.is_video:
+                continue
+            length = format_duration(p.duration_ms) if p.duration_ms else ""
+            at = self._frame_ms.get(p.id)
+            if at is not None:  # found by a search: where it matched, of how long
+                self._badges[p.id] = f"▶ {format_duration(at)}" + (f" / {length}" if length else "")
+            else:
+                self._badges[p.id] = f"▶ {length}".rstrip()
 
     def frame_ms(self, row: int) -> int:
         """Where a video matched (ms from its start); 0 for a photo or a video just browsed."""

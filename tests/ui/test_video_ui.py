@@ -73,7 +73,7 @@ def test_a_found_video_has_a_badge_and_its_preview_plays_from_the_match(qtbot, w
     _search(qtbot, win, "green")
     model = win.photo_model
     assert Path(model.photo(0).path).name == "walk.mp4"
-    assert model.index(0, 0).data(VideoRole) == "▶ 0:09"
+    assert model.index(0, 0).data(VideoRole) == "▶ 0:06 / 0:09"  # where it matched, of how long
     assert model.frame_ms(0) == 6000
     assert "best match at 0:06" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     dialog = _open_preview(qtbot, win, 0)
@@ -97,6 +97,9 @@ def test_a_found_video_has_a_badge_and_its_preview_plays_from_the_match(qtbot, w
     # A photo opened next shows as a photo again, and the video stops.
     with qtbot.waitSignal(win.session.queries.results_ready, timeout=WAIT):
         qtbot.keyClick(win.search, Qt.Key.Key_Escape)  # back to the whole library
+    row = next(r for r in range(model.rowCount()) if model.photo(r).is_video)
+    assert model.index(row, 0).data(VideoRole) == "▶ 0:09"  # browsing: its length only
+    assert model.frame_ms(row) == 0  # and it would play from the start
     win.preview.open(next(r for r in range(model.rowCount()) if not model.photo(r).is_video))
     assert not player.isVisible()
     assert player.path == ""
