@@ -173,7 +173,9 @@ class Indexer:
             images: list[np.ndarray] = [
                 d.pixels if d.frame_ms else d.pixels[None] for d in good  # type: ignore[index,misc]
             ]
-            every = embedder.encode_pixels(np.concatenate(images))
+            stacked = np.concatenate(images)  # the model still gets batches of batch_size
+            every = np.concatenate([embedder.encode_pixels(stacked[i : i + self.batch_size])
+                                    for i in range(0, len(stacked), self.batch_size)])
             ends = np.cumsum([len(i) for i in images])
             per_file = np.split(every, ends[:-1])
             for d, vecs in zip(good, per_file, strict=True):

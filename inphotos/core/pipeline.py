@@ -25,13 +25,15 @@ from inphotos.core.imaging import THUMB_SIZE, DecodeError, check_regular_file, d
 from inphotos.core.imaging import Decoded as PhotoDecoded
 from inphotos.core.plan import Work
 from inphotos.core.thumbs import ThumbnailCache
-from inphotos.core.video import DecodedVideo, decode_video, is_video_name
+from inphotos.core.video import MAX_FRAMES, DecodedVideo, decode_video, is_video_name
 from inphotos.ml.pixels import PixelSpec
 
 log = logging.getLogger(__name__)
 
 #: Nice value of the indexing threads (0 is normal, 19 the lowest priority).
 BACKGROUND_NICENESS = 10
+#: A batch holds at most this many images per file of the batch size (videos bring several).
+VIDEO_BATCH_IMAGES = 4
 
 
 def default_workers() -> int:
@@ -175,24 +177,30 @@ def decoded_batches(
     """
     ahead = batch_size * 2 + workers
     pending: deque[Future[Decoded]] = deque()
+    # What each pending file may bring: a video up to MAX_FRAMES images, so fewer videos
+    # are decoded ahead (each one's frames are several megabytes of model input).
+    images: deque[int] = deque()
     it = iter(todo)
     with ThreadPoolExecutor(
         workers, thread_name_prefix="decode", initializer=lower_thread_priority
     ) as pool:
         try:
             def fill() -> None:
-                while len(pending) < ahead:
+                while sum(images) < ahead:
                     w = next(it, None)
                     if w is None:
                         return
                     pending.append(pool.submit(decode_one, w, spec, thumbs))
+                    images.append(MAX_FRAMES if is_video_name(w.entry.path) else 1)
 
             fill()
             while pending:
                 control.checkpoint()
                 batch: list[Decoded] = []
-                while pending and len(batch) < batch_size:
+                weight = 0  # a batch of long videos ends early: its frames stay a few batches' worth
+                while pending and len(batch) < batch_size and weight < VIDEO_BATCH_IMAGES * batch_size:
                     batch.append(pending.popleft().result())
+                    weight += images.popleft()
                     fill()
                 yield batch
         finally:

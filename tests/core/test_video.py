@@ -223,3 +223,23 @@ def test_the_check_finds_frames_of_no_video(lib: Library) -> None:
     with WriteTx(lib.store._store):  # a frame whose video is gone (a bug would leave it)
         lib.store._put_frames(987654, [frame])
     assert lib.check() == ["1 video frame(s) belong to no video"]
+
+
+def test_videos_reach_the_model_in_batches_of_the_batch_size(tmp_path: Path, root: Path) -> None:
+    sizes: list[int] = []
+
+    class Recording(ColourEmbedder):
+        def encode_pixels(self, batch):  # type: ignore[no-untyped-def]
+            sizes.append(len(batch))
+            return super().encode_pixels(batch)
+
+    for i in range(5):
+        make_colour_video(root / "more" / f"v{i}.mp4", [GREEN, RED, BLUE])
+    with Library(app_paths(tmp_path / "home").ensure(), colour_model(tmp_path / "model"),
+                 embedder_factory=Recording, workers=1, batch_size=4) as lib:
+        lib.add_folder(root)
+        assert lib.index().added == 16  # 10 photos, 6 videos
+        assert max(sizes) <= 4
+        assert sum(sizes) == 10 + 6 * 3
+        assert lib.store.frame_count() == 18
+        check_library_consistent(lib)
