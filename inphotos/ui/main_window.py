@@ -60,7 +60,7 @@ from inphotos.ui.preview_controller import PreviewController
 from inphotos.ui.search_bar import SearchBar
 from inphotos.ui.status_line import StatusLine
 from inphotos.ui.view import ViewController
-from inphotos.workers.catalog import IMAGE_EXTENSIONS
+from inphotos.workers.catalog import QUERY_EXTENSIONS
 from inphotos.workers.queries import ResultKind, Results
 from inphotos.workers.session import LibrarySession
 
@@ -343,9 +343,9 @@ class MainWindow(QMainWindow):
         self.selection_label.setText(f"{n:,} selected" if n else "")
 
     def _similar_to_file_dialog(self) -> None:
-        patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS))
+        patterns = " ".join(f"*{ext}" for ext in sorted(QUERY_EXTENSIONS))
         path, _ = QFileDialog.getOpenFileName(
-            self, "Find photos similar to…", _pictures_folder(), f"Images ({patterns})")
+            self, "Find photos similar to…", _pictures_folder(), f"Images and videos ({patterns})")
         if path:
             self.view.similar_to_file(path)
 

@@ -208,3 +208,15 @@ def test_open_player_plays_a_file_from_a_time_in_a_loop(qtbot, tmp_path: Path) -
     qtbot.waitUntil(lambda: player.is_playing() and player.position_ms() >= 1000, timeout=WAIT)
     player.stop()
     assert not player.is_playing()
+
+
+def test_a_dropped_video_file_is_something_to_search_with(qtbot, tmp_path: Path) -> None:
+    from PyQt6.QtCore import QMimeData, QUrl
+
+    from inphotos.ui.drop import accepts, image_files
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "clip.MOV")),
+                  QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    assert accepts(mime)
+    assert image_files(mime) == [str(tmp_path / "clip.MOV")]
