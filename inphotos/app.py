@@ -191,6 +191,7 @@ def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-unty
         lib = Library(
             paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,
+            videos=settings.index_videos,
         )
         lib.cluster = settings.cluster_options()
         return lib
@@ -206,6 +207,7 @@ def library_repairer(paths: AppPaths, settings: Settings):  # type: ignore[no-un
         return Library.repair(
             paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,
+            videos=settings.index_videos,
         )
 
     return repair

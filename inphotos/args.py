@@ -17,7 +17,7 @@ from typing import Any
 #: As inphotos.records has them (a test checks); not imported from there, which would load
 #: numpy before the app's window can open.
 ORIENTATIONS = ("landscape", "portrait", "square")
-FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff", "avif", "jxl", "raw")
+FILE_TYPE_NAMES = ("jpg", "png", "heic", "webp", "gif", "bmp", "tiff", "avif", "jxl", "raw", "video")
 
 COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check", "repair",
             "duplicates", "tags")
@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "when the workers can read a sample of them")
     p.add_argument("--path-map", action="append", default=[], metavar="LOCAL=REMOTE",
                    help="the workers see the folder LOCAL as REMOTE (repeatable)")
+    p.add_argument("--no-videos", dest="videos", action="store_false", default=None,
+                   help="leave videos out (those indexed before are forgotten); default: the "
+                        "setting, on unless turned off in Settings")
 
     p = sub.add_parser("search", parents=[common], help="find photos matching a description")
     p.add_argument("text", nargs="+", help="what to look for, e.g. dog catching a frisbee")

@@ -40,6 +40,8 @@ class Settings:
     cluster_address: str = ""
     cluster_read: str = "auto"  # auto, shared or send (records.CLUSTER_READ_MODES)
     cluster_path_map: str = ""  # LOCAL=REMOTE pairs separated by ";"
+    #: Index videos too (a few frames each, core/video.py); off: they are left out and forgotten.
+    index_videos: bool = True
 
     @classmethod
     def load(cls, path: Path) -> Settings:

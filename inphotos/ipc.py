@@ -86,7 +86,9 @@ def hit_row(hit: Hit) -> dict[str, Any]:
     return {"path": p.path, "score": round(hit.score, 6),
             "strength": round(hit.strength, 3) if hit.strength >= 0 else None, "match": hit.match,
             "id": p.id, "width": p.width, "height": p.height, "taken_ms": p.taken_ms,
-            "taken_source": p.taken_source, "companions": list(p.companions)}
+            "taken_source": p.taken_source, "companions": list(p.companions),
+            # A video: its length, and where its best matching frame is (ms).
+            **({"duration_ms": p.duration_ms, "frame_ms": max(0, hit.frame_ms)} if p.is_video else {})}
 
 
 def result_rows(result: SearchResult) -> dict[str, Any]:

@@ -39,6 +39,16 @@ class PhotoRecord:
         """Every file of this photo: the indexed one first, then its companions."""
         return (self.path, *self.companions)
 
+    #: A video's length (0: a photo, or a video whose length is unknown).
+    duration_ms: int = 0
+    #: A video's sampled frames, best found by time: written with the row when not None
+    #: (replacing those stored); None leaves the stored ones as they are. Read only on demand.
+    frames: list[FrameRecord] | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.extension in FILE_TYPES["video"]
+
     @property
     def orientation(self) -> str:
         """"landscape", "portrait", "square", or "" when the size is unknown."""
@@ -48,6 +58,22 @@ class PhotoRecord:
     def extension(self) -> str:
         """The file type as a lower-case extension without the dot ("jpg", "heic")."""
         return extension_of(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRecord:
+    """One sampled frame of a video: its time from the start and its vector."""
+
+    time_ms: int
+    embedding: np.ndarray
+
+
+def format_duration(ms: int) -> str:
+    """0:07, 1:05, 1:02:03: how a video's length (or a time in it) reads."""
+    s = max(0, round(ms / 1000))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +118,8 @@ class Hit:
     score: float
     strength: float = -1.0
     match: bool = True
+    #: For a video: the time (ms) of its frame that matched best; -1 for a photo, or none known.
+    frame_ms: int = -1
 
 
 ORIENTATIONS = ("landscape", "portrait", "square")
@@ -102,6 +130,7 @@ FILE_TYPES: dict[str, tuple[str, ...]] = {
     "webp": ("webp",), "gif": ("gif",), "bmp": ("bmp",), "tiff": ("tif", "tiff"),
     "avif": ("avif",), "jxl": ("jxl",),
     "raw": ("cr2", "cr3", "nef", "arw", "raf", "orf", "rw2", "dng", "pef", "srw"),
+    "video": ("mp4", "mov", "m4v", "mkv", "webm", "avi"),
 }
 
 

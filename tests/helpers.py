@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -102,7 +103,8 @@ def check_library_consistent(lib: Library, files_on_disk: bool = True, temp_thum
     No duplicate paths or ids; every row under one of the library's folders, with size, mtime,
     fingerprint and dimensions; its vector present, of the store's length, finite and of unit
     length; its file on disk (`files_on_disk=False`: a run killed after photos were deleted
-    leaves their rows to the next run); every thumbnail decodes, and no temporary one is left
+    leaves their rows to the next run); a video's frames belong to its row (and no frame to
+    a row that is gone), each once, with a unit vector; every thumbnail decodes, and no temporary one is left
     (`temp_thumbnails=True`: a write a kill interrupted, removed on the next start).
     """
     rows = lib.store.all_photos(with_embedding=True)
@@ -121,6 +123,16 @@ def check_library_consistent(lib: Library, files_on_disk: bool = True, temp_thum
         assert np.linalg.norm(r.embedding) == pytest.approx(1.0, abs=1e-4), r.path
         if files_on_disk:
             assert os.path.isfile(r.path), f"a row for a file that is gone: {r.path}"
+    videos = {r.id for r in rows if r.is_video}
+    frames = lib.store.frames_of([r.id for r in rows])
+    assert set(frames) <= videos, "frames of a row that is not a video"
+    assert lib.store.frame_count() == sum(len(f) for f in frames.values()), "frames without a row"
+    for photo_id, fs in frames.items():
+        times = [f.time_ms for f in fs]
+        assert len(times) == len(set(times)), f"a frame twice in video {photo_id}"
+        for f in fs:
+            assert f.embedding.shape == (lib.store.dims,)
+            assert np.linalg.norm(f.embedding) == pytest.approx(1.0, abs=1e-4)
     for thumb in lib.paths.thumbnails.rglob("*"):
         if not thumb.is_file():
             continue
@@ -360,3 +372,29 @@ class ConceptEmbedder(ColourEmbedder):
                           "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in t.lower()).split())
                  for t in texts]
         return super().encode_text(plain)
+
+
+def make_colour_video(path: Path, colours: Sequence[tuple[int, int, int]], seconds: float = 1.0,
+                      fps: float = 4, size: tuple[int, int] = (96, 64), keyframe_s: float = 1.0) -> Path:
+    """A video (by its extension: .mp4, .mkv, .webm, ...) showing each colour in turn for
+    `seconds`, with a keyframe every `keyframe_s` seconds. A long one is cheap: `fps` may be
+    a fraction (one frame every 10 s: Fraction(1, 10))."""
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    codec = {".webm": "libvpx-vp9", ".avi": "mpeg4"}.get(path.suffix.lower(), "libx264")
+    rate = Fraction(fps).limit_denominator(1000)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=rate)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.codec_context.gop_size = max(1, round(keyframe_s * float(rate)))
+        pts = 0
+        for rgb in colours:
+            arr = np.zeros((size[1], size[0], 3), np.uint8) + np.asarray(rgb, np.uint8)
+            for _ in range(max(1, round(seconds * float(rate)))):
+                frame = av.VideoFrame.from_ndarray(arr, format="rgb24")
+                frame.pts = pts
+                pts += 1
+                out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path

@@ -52,6 +52,7 @@ def open_library(args: Options, repair: bool = False) -> Library:
         precision=args.precision or settings.precision,
         batch_size=args.batch_size if args.batch_size is not None else settings.batch_size,
         workers=args.workers if args.workers is not None else settings.decode_workers,
+        videos=settings.index_videos if getattr(args, "videos", None) is None else args.videos,
     )
 
 

@@ -21,6 +21,7 @@ from inphotos.core.imaging import Decoded as ImageDecoded
 from inphotos.core.imaging import check_regular_file, decode
 from inphotos.core.pipeline import Decoded, decode_file
 from inphotos.core.thumbs import encode_thumbnail
+from inphotos.core.video import is_video_name
 from inphotos.errors import DecodeError
 from inphotos.ml.pixels import PixelSpec
 
@@ -78,9 +79,14 @@ class ClusterWorker:
             results = [self._decode(d, source) for d, source in items]
         good = [r for r in results if not r.error and r.pixels is not None]
         if good:
-            vectors = self.embedder.encode_pixels(np.stack([r.pixels for r in good]))  # type: ignore[misc]
-            for r, v in zip(good, vectors, strict=True):
-                r.vector = np.array(v, np.float32)
+            # A video brings one image per sampled frame (core/video.py); a photo one.
+            images = [r.pixels if r.frame_ms else r.pixels[None] for r in good]  # type: ignore[index]
+            vectors = self.embedder.encode_pixels(np.concatenate(images))  # type: ignore[arg-type]
+            ends = np.cumsum([len(i) for i in images])  # type: ignore[arg-type]
+            for r, vecs in zip(good, np.split(vectors, ends[:-1]), strict=True):
+                r.vector = np.array(vecs[0], np.float32)
+                if r.frame_ms:
+                    r.frame_vectors = np.asarray(vecs, np.float32)
         for r in results:
             r.pixels = None
         return results
@@ -103,9 +109,10 @@ class ClusterWorker:
         return out
 
     def _decode_bytes(self, name: str, data: bytes, spec: PixelSpec) -> ImageDecoded:
-        """A file this computer sent as bytes. LibRaw reads only files, so a camera RAW is
-        written to a temporary file of its own kind first; the rest decode from memory."""
-        if not raw.is_raw_name(name):
+        """A file this computer sent as bytes. LibRaw and the video decoder read files, so a
+        camera RAW or a video is written to a temporary file of its own kind first; the rest
+        decode from memory."""
+        if not (raw.is_raw_name(name) or is_video_name(name)):
             return decode(io.BytesIO(data), spec, want_thumbnail=self.want_thumbnails)
         with tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as tmp:
             tmp.write(data)

@@ -284,14 +284,18 @@ def open_upright(
     (`keep_alpha`: RGBA when it has transparency; `flatten` makes it RGB).
 
     Returns (image, full_width, full_height, taken_ms). A JPEG is decoded at the smallest DCT
-    scale that still gives `min_size` pixels (0: full size).
+    scale that still gives `min_size` pixels (0: full size). A video gives its first frame.
 
     An image the file already holds smaller (a camera RAW's JPEG preview, a HEIC's thumbnail)
     stands in for the full image when its long side is at least `min_size` and its short side
     at least `min_short` (see core/raw.py and core/heic.py).
     """
+    from inphotos.core.video import is_video_name, open_frame
+
     register_heif()
     if isinstance(path, (str, os.PathLike)):  # (bytes sent to a cluster worker have no name)
+        if is_video_name(path):
+            return open_frame(path, min_size)
         missing = missing_decoder(path)
         if missing:
             raise DecodeError(missing)

@@ -24,7 +24,14 @@ from inphotos.core.plan import Move, Plan, ProgressFn, Work, plan
 from inphotos.core.protocols import Embedder
 from inphotos.core.thumbs import ThumbnailCache
 from inphotos.db.store import PhotoStore, WriteBatch
-from inphotos.records import ClusterOptions, IndexProgress, IndexReport, PhotoRecord, SkippedRecord
+from inphotos.records import (
+    ClusterOptions,
+    FrameRecord,
+    IndexProgress,
+    IndexReport,
+    PhotoRecord,
+    SkippedRecord,
+)
 
 __all__ = ["Indexer", "Move", "Plan", "ProgressFn", "Work"]
 
@@ -48,6 +55,7 @@ class Indexer:
         exclude: folders never indexed (InPhotos' own data inside a library folder).
         listener: told of each batch written, before and after (core/categories.py).
         after_batch: called after each batch of new photos is written.
+        videos: index videos too (core/video.py); without, those indexed are forgotten.
     """
 
     def __init__(
@@ -63,6 +71,7 @@ class Indexer:
         cluster: ClusterOptions | None = None,
         model: str = "",
         precision: str = "auto",
+        videos: bool = True,
     ) -> None:
         self.store = store
         self._get_embedder = embedder
@@ -75,6 +84,7 @@ class Indexer:
         self.after_batch = after_batch
         # Embed on a Ray cluster (core/cluster.py): `model` and `precision` go to its workers.
         self.cluster, self.model, self.precision = cluster, model, precision
+        self.videos = videos
 
     def _write(self, batch: WriteBatch) -> None:
         if self.listener is None:
@@ -86,7 +96,7 @@ class Indexer:
 
     def plan(self, control: Control | None = None, progress: ProgressFn | None = None) -> Plan:
         """Walk the library and work out what changed since the last run."""
-        return plan(self.store, control, progress, self.exclude)
+        return plan(self.store, control, progress, self.exclude, self.videos)
 
     # ------------------------------------------------------------------ run
 
@@ -227,13 +237,23 @@ class Indexer:
         here = [d for d in good if d.vector is None]  # a cluster sends vectors, not pixels
         if here:
             assert embedder is not None
-            vectors = embedder.encode_pixels(np.stack([d.pixels for d in here]))  # type: ignore[misc]
-            for d, vec in zip(here, vectors, strict=True):
-                d.vector = vec
+            # A video brings one image per sampled frame; its row's vector is its first frame's.
+            images: list[np.ndarray] = [
+                d.pixels if d.frame_ms else d.pixels[None] for d in here  # type: ignore[index,misc]
+            ]
+            stacked = np.concatenate(images)  # the model still gets batches of batch_size
+            every = np.concatenate([embedder.encode_pixels(stacked[i : i + self.batch_size])
+                                    for i in range(0, len(stacked), self.batch_size)])
+            ends = np.cumsum([len(i) for i in images])
+            for d, vecs in zip(here, np.split(every, ends[:-1]), strict=True):
+                d.vector = vecs[0]
+                if d.frame_ms:
+                    d.frame_vectors = vecs
         for d in good:
             vec = d.vector
             assert vec is not None
-            if not np.isfinite(vec).all():
+            vecs = d.frame_vectors if d.frame_ms and d.frame_vectors is not None else vec[None]
+            if not np.isfinite(vecs).all():
                 d.error = "the model produced no usable vector for this image"
                 continue
             if d.thumbnail is not None and self.thumbs is not None:
@@ -241,6 +261,8 @@ class Indexer:
                     self.thumbs.put_encoded(d.work.entry.path, d.mtime_ns, d.size, d.thumbnail)
                 except OSError as e:  # a full cache disk must not stop indexing
                     log.warning("Thumbnail not written for %s: %s", d.work.entry.path, e)
+            frames = ([FrameRecord(t, v) for t, v in zip(d.frame_ms, vecs, strict=True)]
+                      if d.frame_ms else None)
             wb.photos.append(PhotoRecord(
                 path=d.work.entry.path, folder=d.work.folder, size=d.size,
                 mtime_ns=d.mtime_ns, ctime_ns=d.ctime_ns, fingerprint=d.fingerprint, width=d.width,
@@ -248,7 +270,7 @@ class Indexer:
                 # No EXIF date: the file's time, marked, so it sorts where a person expects.
                 taken_ms=d.taken_ms or d.mtime_ns // 1_000_000,
                 taken_source="exif" if d.taken_ms else "file",
-                companions=d.work.companions,
+                companions=d.work.companions, duration_ms=d.duration_ms, frames=frames,
             ))
             if d.work.skipped_id:
                 wb.remove_skipped_ids.append(d.work.skipped_id)

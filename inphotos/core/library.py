@@ -84,6 +84,7 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin, CategoriesMixin):
         batch_size: int = 0,
         workers: int = 0,
         lock: bool = True,
+        videos: bool = True,
     ) -> None:
         self.paths = paths.ensure()
         self.spec: ModelSpec = parse_spec(model)
@@ -108,6 +109,8 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin, CategoriesMixin):
         self.workers = workers
         #: Index through this Ray cluster (core/cluster.py) instead of the local model.
         self.cluster: ClusterOptions | None = None
+        #: Index videos too (a setting; `inphotos index --no-videos`).
+        self.videos = videos
         self.db_dir = paths.databases / self.spec.key
         dims = read_meta(self.db_dir).get("dims")
         if not dims:  # a new library: from the model's config (for hf-hub, a small download)
@@ -304,7 +307,7 @@ class Library(SearchMixin, RepairMixin, DuplicatesMixin, CategoriesMixin):
         return Indexer(
             self.store, lambda: self.embedder, self.thumbs,
             batch_size=self.batch_size, workers=self.workers, cluster=self.cluster,
-            model=self.spec.text, precision=self.precision,
+            model=self.spec.text, precision=self.precision, videos=self.videos,
             exclude=[str(p) for p in (self.paths.data, self.paths.cache, self.paths.config,
                                       self.paths.logs)],
             listener=self.categories,

@@ -67,7 +67,8 @@ class RepairMixin:
         """A full consistency check; returns the problems found (none: the index is sound).
 
         Every row readable, every vector finite, unit length and of the right size, no two
-        rows for one path, every photo under a library folder, and the folder list kept
+        rows for one path, every photo under a library folder, every video frame of a video
+        in the index, and the folder list kept
         beside the database agreeing with the database's.
         """
         problems: list[str] = []
@@ -97,6 +98,9 @@ class RepairMixin:
                     problems.append(f"{r.path}: vector is not of unit length")
                 if r.folder not in folders:
                     problems.append(f"{r.path}: its folder {r.folder} is not a library folder")
+        owned = sum(len(f) for f in self.store.frames_of(ids).values())
+        if owned != self.store.frame_count():
+            problems.append(f"{self.store.frame_count() - owned} video frame(s) belong to no video")
         listed = read_folder_list(self.db_dir)
         if listed is not None and set(listed) != folders:
             problems.append("the folder list beside the database disagrees with the database")

@@ -18,9 +18,12 @@ from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
 from inphotos.core.raw import RAW_EXTENSIONS
+from inphotos.records import FILE_TYPES
 
 #: The motion half of an iPhone Live Photo, found beside its picture.
 LIVE_VIDEO_EXTENSIONS = frozenset({".mov"})
+#: Every video type (records.FILE_TYPES): a video is never taken for the picture of a pair.
+_VIDEO_EXTENSIONS = frozenset("." + e for e in FILE_TYPES["video"])
 #: What is picked as the item a group shows, best first (JPEG decodes fastest).
 _PREFERRED = (".jpg", ".jpeg", ".jpe", ".heic", ".heif")
 
@@ -46,11 +49,14 @@ def _rank(path: str) -> int:
     return _PREFERRED.index(ext) if ext in _PREFERRED else len(_PREFERRED)
 
 
-def pair_up(entries: Iterable[E]) -> tuple[list[E], dict[str, tuple[str, ...]]]:
+def pair_up(
+    entries: Iterable[E], lone_videos: bool = False
+) -> tuple[list[E], dict[str, tuple[str, ...]]]:
     """The files to index, and the companions of those that have any (by path).
 
     Files come back in the order they were given; a companion is never among the files to
-    index. A Live Photo video with no picture beside it is dropped.
+    index. A Live Photo video with no picture beside it is indexed as a video of its own
+    when `lone_videos` (videos are indexed), else dropped. Other videos are never paired.
     """
     items = list(entries)
     groups: dict[tuple[str, str], list[E]] = defaultdict(list)
@@ -61,9 +67,10 @@ def pair_up(entries: Iterable[E]) -> tuple[list[E], dict[str, tuple[str, ...]]]:
     companions: dict[str, tuple[str, ...]] = {}
     for members in groups.values():
         videos = [e for e in members if os.path.splitext(e.path)[1].lower() in LIVE_VIDEO_EXTENSIONS]
-        photos = [e for e in members if e not in videos]
+        photos = [e for e in members if os.path.splitext(e.path)[1].lower() not in _VIDEO_EXTENSIONS]
         if not photos:
-            left_out.update(e.path for e in videos)
+            if not lone_videos:
+                left_out.update(e.path for e in videos)
             continue
         if len(members) == 1:
             continue

@@ -22,15 +22,19 @@ import numpy as np
 from PIL import Image
 
 from inphotos.core.control import Control
-from inphotos.core.imaging import DecodeError, check_regular_file, decode, fingerprint
+from inphotos.core.imaging import THUMB_SIZE, DecodeError, check_regular_file, decode, fingerprint
+from inphotos.core.imaging import Decoded as PhotoDecoded
 from inphotos.core.plan import Work
 from inphotos.core.thumbs import ThumbnailCache
+from inphotos.core.video import MAX_FRAMES, DecodedVideo, decode_video, is_video_name
 from inphotos.ml.pixels import PixelSpec
 
 log = logging.getLogger(__name__)
 
 #: Nice value of the indexing threads (0 is normal, 19 the lowest priority).
 BACKGROUND_NICENESS = 10
+#: A batch holds at most this many images per file of the batch size (videos bring several).
+VIDEO_BATCH_IMAGES = 4
 
 
 def default_workers() -> int:
@@ -126,6 +130,11 @@ class Decoded:
     retry_later: bool = False
     vector: np.ndarray | None = None
     thumbnail: bytes | None = None
+    #: A video: the times of its sampled frames (`pixels` then holds one image per frame).
+    frame_ms: list[int] | None = None
+    duration_ms: int = 0
+    #: A video decoded on a cluster: the vectors of its frames (`vector` is the first's).
+    frame_vectors: np.ndarray | None = None
 
 
 def decode_file(
@@ -137,7 +146,12 @@ def decode_file(
     path = path or work.entry.path
     try:
         before = check_regular_file(path)
-        d = decode(path, spec, want_thumbnail=want_thumbnail)
+        d: DecodedVideo | PhotoDecoded
+        if is_video_name(path):
+            d = decode_video(path, spec, THUMB_SIZE, want_thumbnail=want_thumbnail)
+            out.frame_ms, out.duration_ms = d.frame_ms, d.duration_ms
+        else:
+            d = decode(path, spec, want_thumbnail=want_thumbnail)
         fp = fingerprint(path, before.st_size, full=True)
         after = check_regular_file(path)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
@@ -182,24 +196,30 @@ def decoded_batches(
     """
     ahead = batch_size * 2 + workers
     pending: deque[Future[Decoded]] = deque()
+    # What each pending file may bring: a video up to MAX_FRAMES images, so fewer videos
+    # are decoded ahead (each one's frames are several megabytes of model input).
+    images: deque[int] = deque()
     it = iter(todo)
     with ThreadPoolExecutor(
         workers, thread_name_prefix="decode", initializer=lower_thread_priority
     ) as pool:
         try:
             def fill() -> None:
-                while len(pending) < ahead:
+                while sum(images) < ahead:
                     w = next(it, None)
                     if w is None:
                         return
                     pending.append(pool.submit(decode_one, w, spec, thumbs))
+                    images.append(MAX_FRAMES if is_video_name(w.entry.path) else 1)
 
             fill()
             while pending:
                 control.checkpoint()
                 batch: list[Decoded] = []
-                while pending and len(batch) < batch_size:
+                weight = 0  # a batch of long videos ends early: its frames stay a few batches' worth
+                while pending and len(batch) < batch_size and weight < VIDEO_BATCH_IMAGES * batch_size:
                     batch.append(pending.popleft().result())
+                    weight += images.popleft()
                     fill()
                 yield batch
         finally:

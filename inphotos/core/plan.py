@@ -15,9 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inphotos.core.control import Control
-from inphotos.core.imaging import MISSING_DECODER_REASONS, fingerprint, missing_decoder, quick_part
-from inphotos.core.pairs import pair_up
+from inphotos.core.imaging import (
+    IMAGE_EXTENSIONS,
+    MISSING_DECODER_REASONS,
+    fingerprint,
+    missing_decoder,
+    quick_part,
+)
+from inphotos.core.pairs import LIVE_VIDEO_EXTENSIONS, pair_up
 from inphotos.core.scanner import ELSEWHERE, READ, FileEntry, WalkLog, walk_images
+from inphotos.core.video import VIDEO_EXTENSIONS
 from inphotos.db.store import PhotoStore
 from inphotos.records import IndexProgress, PhotoRecord
 
@@ -74,6 +81,7 @@ def plan(
     control: Control | None = None,
     progress: ProgressFn | None = None,
     exclude: Sequence[str] = (),
+    videos: bool = True,
 ) -> Plan:
     """Walk the library and work out what changed since the last run.
 
@@ -86,6 +94,8 @@ def plan(
 
     Args:
         exclude: folders never to index (InPhotos' own data, when it lives in the library).
+        videos: index videos too. Without, the walk does not see them, so the videos indexed
+            before are forgotten like deleted files (and found again when switched back on).
     """
     control = control or Control()
     plan = Plan()
@@ -102,6 +112,8 @@ def plan(
         for entry in walk_images(
             root, on_error=lambda p, r: plan.scan_errors.append((p, r)),
             should_stop=lambda: control.cancelled, walk_log=walk_log,
+            # (with videos off, a Live Photo's video is still seen: it is its photo's companion)
+            extensions=IMAGE_EXTENSIONS | (VIDEO_EXTENSIONS if videos else LIVE_VIDEO_EXTENSIONS),
         ):
             disk.setdefault(entry.path, (entry, root))
             if progress is not None and len(disk) % 2000 == 0:
@@ -109,7 +121,7 @@ def plan(
         control.checkpoint()
     # A RAW beside its JPEG, a Live Photo's video beside its picture: one photo, one file
     # indexed; the others are its companions (and leave `disk`, so rows they had go).
-    kept_files, companions = pair_up(entry for entry, _ in disk.values())
+    kept_files, companions = pair_up((entry for entry, _ in disk.values()), lone_videos=videos)
     disk = {e.path: disk[e.path] for e in kept_files}
     plan.on_disk = len(disk)
 

@@ -101,6 +101,7 @@ def walk_images(
     on_error: Callable[[str, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     walk_log: WalkLog | None = None,
+    extensions: frozenset[str] = SCANNED_EXTENSIONS,
 ) -> Iterator[FileEntry]:
     """Yield every image file under `root`, depth first.
 
@@ -109,6 +110,8 @@ def walk_images(
         on_error: called with (path, reason) for folders or files that cannot be read.
         should_stop: polled between folders; the walk ends early when it returns True.
         walk_log: filled with what the walk saw of each folder (see `WalkLog`).
+        extensions: the file types to yield (lower case, with the dot): images, and videos
+            when they are indexed.
     """
     wl = walk_log if walk_log is not None else WalkLog()
     status = wl.status
@@ -140,7 +143,7 @@ def walk_images(
             with os.scandir(folder) as it:
                 for entry in it:
                     entries += 1
-                    _visit(entry, wl, error, subfolders, found)
+                    _visit(entry, wl, error, subfolders, found, extensions)
         except OSError as e:  # no permission, an expired login, an I/O error mid-listing
             error(folder, f"cannot open folder: {e.strerror or e}")
         else:
@@ -155,6 +158,7 @@ def _visit(
     error: Callable[[str, str], None],
     subfolders: list[str],
     found: list[FileEntry],
+    extensions: frozenset[str] = SCANNED_EXTENSIONS,
 ) -> None:
     name = entry.name
     if is_skipped_name(name):
@@ -175,7 +179,7 @@ def _visit(
             return
         if entry.is_symlink() and not os.path.exists(entry.path):
             raise FileNotFoundError(errno.ENOENT, "dangling link", entry.path)
-        if os.path.splitext(name)[1].lower() not in SCANNED_EXTENSIONS:
+        if os.path.splitext(name)[1].lower() not in extensions:
             return
         est = entry.stat(follow_symlinks=True)
     except OSError as e:

@@ -13,6 +13,7 @@ its own vectors instead, where the graph would need almost the whole library.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Collection, Sequence
@@ -75,8 +76,21 @@ def nearest(
     if kept is None:
         page = pairs[offset:want]
         records = store.get_photos([i for i, _ in page])
-        return [Hit(r, float(s)) for r, (_, s) in zip(records, page, strict=True) if r is not None]
-    return [Hit(r, float(s)) for r, s in kept[offset:want]]
+        hits = [Hit(r, float(s)) for r, (_, s) in zip(records, page, strict=True) if r is not None]
+    else:
+        hits = [Hit(r, float(s)) for r, s in kept[offset:want]]
+    return with_frame_times(store, vector, hits)
+
+
+def with_frame_times(store: PhotoStore, vector: np.ndarray, hits: list[Hit]) -> list[Hit]:
+    """The hits, each video's with the time of its frame nearest to `vector` (where the
+    preview starts playing)."""
+    videos = [h.photo.id for h in hits if h.photo.is_video]
+    if not videos:
+        return hits
+    best = store.best_frames(videos, vector)
+    return [dataclasses.replace(h, frame_ms=best[h.photo.id][0]) if h.photo.id in best else h
+            for h in hits]
 
 
 def exact_nearest(store: PhotoStore, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -114,6 +128,11 @@ def ranked(
     if narrowed and matching <= EXACT_FILTERED_LIMIT:
         ids = matching_ids if matching_ids is not None else store.ids_matching(filters, folders)
         scores = store.embeddings(ids) @ np.asarray(vector, np.float32).reshape(-1)
+        frames = store.best_frames(ids, vector)  # a video scores as its best frame
+        if frames:
+            for n, i in enumerate(ids):
+                if i in frames:
+                    scores[n] = max(scores[n], frames[i][1])
         top = np.argsort(-scores, kind="stable")[:count]
         return [(ids[i], float(scores[i])) for i in top]
     # The graph's candidates are drawn from the whole library: about total/matching of them
@@ -212,4 +231,5 @@ def search(
         Hit(r, s, scale.strength(s) if scale else -1.0, scale is None or s >= scale.cutoff)
         for r, (_, s) in zip(records, page, strict=True) if r is not None
     ]
+    hits = with_frame_times(store, vector, hits)
     return SearchResult(hits, matched, weaker, scale.cutoff if scale else None, more, matching)

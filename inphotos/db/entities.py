@@ -47,6 +47,7 @@ class Schema:
     skipped: Any
     model: Model
     link: Any = None  # DupLink: near-duplicate pairs (core/duplicates.py)
+    frame: Any = None  # a video's sampled frames (core/video.py says why they have their own box)
 
 
 _schemas: dict[tuple[int, str], Schema] = {}
@@ -101,6 +102,8 @@ def schema_for(dims: int, database: str) -> Schema:
         # The photo's other files (core/pairs.py), newline-separated (db/obx.py encode_paths);
         # empty in rows written before (the next index run fills it in).
         companions = String
+        # Added with videos: a video's length in ms (0: a photo; rows from before read 0).
+        duration_ms = Int64
 
     @Entity(model=name)
     class Folder:
@@ -129,9 +132,25 @@ def schema_for(dims: int, database: str) -> Schema:
         distance = Float32
         exact = Bool  # the same content fingerprint: a byte-for-byte copy
 
+    @Entity(model=name)
+    class Frame:
+        """One sampled frame of a video: the Photo row it belongs to, its time, its vector."""
+
+        id = Id
+        photo_id = Int64(index=Index())
+        time_ms = Int64
+        embedding = Float32Vector(
+            index=HnswIndex(
+                dimensions=dims,
+                distance_type=VectorDistanceType.COSINE,
+                neighbors_per_node=HNSW_NEIGHBORS,
+                indexing_search_count=HNSW_EF_CONSTRUCTION,
+            )
+        )
+
     model = Model()
-    for entity in (Photo, Folder, Skipped, DupLink):
+    for entity in (Photo, Folder, Skipped, DupLink, Frame):
         model.entity(entity)
-    schema = Schema(Photo, Folder, Skipped, model, DupLink)
+    schema = Schema(Photo, Folder, Skipped, model, link=DupLink, frame=Frame)
     _schemas[key] = schema
     return schema

@@ -52,6 +52,7 @@ from inphotos.db.meta import (
 )
 from inphotos.db.obx import WriteTx, decode_path, decode_paths, encode_path, encode_paths
 from inphotos.db.store_folders import FolderQueries
+from inphotos.db.store_frames import FrameQueries
 from inphotos.db.store_links import Link, LinkArrays, LinkQueries
 from inphotos.db.store_queries import FilterQueries
 from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
@@ -101,7 +102,7 @@ class WriteBatch:
         return bool(self.photos or self.remove_photo_ids or self.skipped or self.remove_skipped_ids)
 
 
-class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
+class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
     """An open library database; reads from any thread, one writer at a time.
 
     `close()` refuses new calls at once and never closes ObjectBox under a running call: if
@@ -142,6 +143,7 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
             self._folders = self._store.box(self.schema.folder)
             self._skipped = self._store.box(self.schema.skipped)
             self._links = self._store.box(self.schema.link)
+            self._frames = self._store.box(self.schema.frame)
             if meta:
                 self._check_counts(meta)
             if not meta:
@@ -290,6 +292,7 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
             id=obj.id,
             taken_source="file" if source == TAKEN_SOURCES["file"] else "exif",
             companions=decode_paths(obj.companions),
+            duration_ms=obj.duration_ms or 0,
         )
 
     def _to_entity(self, r: PhotoRecord) -> Any:
@@ -311,6 +314,7 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
             taken_source=TAKEN_SOURCES.get(r.taken_source, TAKEN_SOURCES["exif"]),
             orientation=ORIENTATION_CODES.get(orientation_of(r.width, r.height), 0),
             companions=encode_paths(r.companions),
+            duration_ms=r.duration_ms,
         )
 
     @in_use
@@ -361,7 +365,8 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
 
         With `filters` (or `folders`: photos of these library folders only), ObjectBox keeps
         those of the `count` nearest that pass (it filters the graph's candidates, so a
-        selective filter returns fewer than `count`).
+        selective filter returns fewer than `count`). A video is as near as its nearest
+        sampled frame (store_frames.py), and counts once.
         """
         if count <= 0 or self.count() == 0:
             return []
@@ -372,9 +377,22 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
             condition = condition & extra
         q = self._photos.query(condition).build()
         try:
-            return [(int(r[0]), float(r[1])) for r in q.find_ids_with_scores()]
+            pairs = [(int(r[0]), float(r[1])) for r in q.find_ids_with_scores()]
         finally:
             q.close()
+        videos = self._nearest_videos(vec, count, max((d for _, d in pairs), default=None))
+        if not videos:
+            return pairs
+        merged = dict(pairs)
+        found = [i for i in videos if i not in merged]
+        wanted = set(folders) if folders is not None else None
+        for r in self.get_photos(found):  # found by a frame: the filters still apply
+            if (r is not None and (not filters or filters.accepts(r))
+                    and (wanted is None or r.folder in wanted)):
+                merged[r.id] = videos[r.id]
+        for i in videos.keys() & merged.keys():
+            merged[i] = min(merged[i], videos[i])
+        return sorted(merged.items(), key=lambda p: p[1])[:count]
 
     # ---------------------------------------------------------------- writes
 
@@ -402,6 +420,8 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
 
     def _write(self, batch: WriteBatch, replace: bool) -> list[int]:
         replaced = [r.id for r in batch.photos if r.id] if replace else []
+        # Rows put again under new ids take their stored frames along (unless given new ones).
+        carried = self.frames_of([r.id for r in batch.photos if r.id and r.frames is None]) if replace else {}
         entities = [self._to_entity(dataclasses.replace(r, id=0) if replace else r) for r in batch.photos]
         skipped = [
             self.schema.skipped(
@@ -420,6 +440,8 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
                 self._photos.remove_many([*batch.remove_photo_ids, *replaced])
                 # A replaced row comes back under a new id: the indexer links it again.
                 self._drop_links_of([*batch.remove_photo_ids, *replaced])
+            self._remove_frames_of([*batch.remove_photo_ids, *replaced,
+                                    *(r.id for r in batch.photos if r.id and r.frames is not None)])
             if batch.remove_skipped_ids:
                 self._skipped.remove_many(batch.remove_skipped_ids)
             ids = list(self._photos.put(*entities)) if len(entities) > 1 else (
@@ -431,6 +453,10 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
                 self._put_links([r.id for r in batch.photos], batch.pairs(batch.photos))
             if skipped:
                 self._skipped.put(*skipped)
+            for r, i in zip(batch.photos, ids, strict=True):
+                frames = r.frames if r.frames is not None else carried.get(r.id)
+                if frames:
+                    self._put_frames(int(i), frames)
         return [int(i) for i in ids]
 
     @in_use
@@ -440,6 +466,7 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries):
         if not ids:
             return 0
         with WriteTx(self._store):
+            self._remove_frames_of(ids)
             removed = int(self._photos.remove_many(list(ids)))
             self._drop_links_of(ids)
         return removed

@@ -12,7 +12,7 @@ from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.records import FolderRecord, PhotoRecord, SkippedRecord
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
 
 class FolderQueries:
@@ -32,6 +32,7 @@ class FolderQueries:
         def _save_folder_list(self) -> None: ...
         def _before_removing(self, n: int) -> None: ...
         def _drop_links_of(self, photo_ids: Sequence[int]) -> int: ...
+        def _remove_frames_of(self, photo_ids: Collection[int]) -> None: ...
 
     @in_use
     def folders(self) -> list[FolderRecord]:
@@ -73,6 +74,7 @@ class FolderQueries:
         with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
             self._drop_links_of([int(i) for i in q.find_ids()])
+            self._remove_frames_of([int(i) for i in q.find_ids()])
             removed = int(q.remove())
             self._skipped.query(s.folder.equals(enc)).build().remove()
             obj = self._folder_obj(path)

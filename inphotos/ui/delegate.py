@@ -11,7 +11,14 @@ from PyQt6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSiz
 from PyQt6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
 from PyQt6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from inphotos.ui.photo_model import BadgeRole, FailedRole, PinnedRole, ScoreRole, strength_text
+from inphotos.ui.photo_model import (
+    BadgeRole,
+    FailedRole,
+    PinnedRole,
+    ScoreRole,
+    VideoRole,
+    strength_text,
+)
 
 #: Thumbnails kept scaled to their cells: a few screens' worth.
 FITTED_CACHE = 300
@@ -53,11 +60,13 @@ class ThumbnailDelegate(QStyledItemDelegate):
             cell = rect.adjusted(SELECTED_INSET, SELECTED_INSET, -SELECTED_INSET, -SELECTED_INSET)
 
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        picture = cell  # where the thumbnail is drawn (a wide video's is narrower than its cell)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             shown = self._fitted(pixmap, cell, painter)
             w = round(shown.width() / shown.devicePixelRatio())
             h = round(shown.height() / shown.devicePixelRatio())
-            painter.drawPixmap(cell.x() + (cell.width() - w) // 2, cell.y() + (cell.height() - h) // 2, shown)
+            picture = QRect(cell.x() + (cell.width() - w) // 2, cell.y() + (cell.height() - h) // 2, w, h)
+            painter.drawPixmap(picture.topLeft(), shown)
         else:
             placeholder = QPainterPath()
             placeholder.addRoundedRect(QRectF(cell), 6, 6)
@@ -82,6 +91,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if stack:  # a stack of duplicates: how many photos it holds, at the top right
             self._badge(painter, stack, QRect(cell.right() - 3, cell.top() + 3, 0, 0),
                         QColor(0, 0, 0, 170), top_right=True)
+        video = index.data(VideoRole)
+        if video:  # a video: its length on its picture, bottom left (text made by the model)
+            self._badge(painter, video, picture, QColor(0, 0, 0, 160), bottom_left=True)
         painter.restore()
 
     def _fitted(self, pixmap: QPixmap, cell: QRect, painter: QPainter) -> QPixmap:
@@ -121,8 +133,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         return fitted
 
     def _badge(self, painter: QPainter, text: str, cell: QRect, colour: QColor,
-               top_left: bool = False, top_right: bool = False) -> None:
-        """A rounded label: bottom right of `cell`, or at its top left (right) corner."""
+               top_left: bool = False, top_right: bool = False, bottom_left: bool = False) -> None:
+        """A rounded label: bottom right of `cell`, or at its top left, top right or bottom left corner."""
         painter.save()
         font = QFont(painter.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
@@ -133,6 +145,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
             badge = QRect(cell.left(), cell.top(), w, h)
         elif top_right:
             badge = QRect(cell.left() - w, cell.top(), w, h)
+        elif bottom_left:
+            badge = QRect(cell.left() + 3, cell.bottom() - h - 3, w, h)
         else:
             badge = QRect(cell.right() - w - 3, cell.bottom() - h - 3, w, h)
         bg = QPainterPath()

@@ -10,6 +10,7 @@ from typing import Any
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -78,6 +79,9 @@ class SettingsDialog(QDialog):
         self.workers_spin.setRange(0, 64)
         self.workers_spin.setSpecialValueText("automatic")
         self.cluster_box = ClusterSettingsBox(settings, self)
+        self.videos_check = QCheckBox("Index videos too (a few frames of each)", self)
+        self.videos_check.setToolTip("Off: videos are left out, and those already indexed are "
+                                     "removed from the index (never from disk)")
 
         form = QFormLayout()
         form.addRow("Model", self.model_combo)
@@ -85,6 +89,7 @@ class SettingsDialog(QDialog):
         form.addRow("", custom_row)
         form.addRow("Device", self.device_combo)
         form.addRow("Thumbnail size", self.thumb_spin)
+        form.addRow("Videos", self.videos_check)
         form.addRow(QLabel("<b>Advanced</b>"))
         form.addRow("Precision", self.precision_combo)
         form.addRow("Batch size", self.batch_spin)
@@ -118,6 +123,7 @@ class SettingsDialog(QDialog):
         self.thumb_spin.setValue(s.thumbnail_size)
         self.batch_spin.setValue(s.batch_size)
         self.workers_spin.setValue(s.decode_workers)
+        self.videos_check.setChecked(s.index_videos)
 
     def _on_model_changed(self) -> None:
         spec = self.model_combo.currentData()
@@ -165,6 +171,7 @@ class SettingsDialog(QDialog):
             batch_size=self.batch_spin.value(),
             decode_workers=self.workers_spin.value(),
             **self.cluster_box.values(),  # type: ignore[arg-type]
+            index_videos=self.videos_check.isChecked(),
         )
 
 

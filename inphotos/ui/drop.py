@@ -13,16 +13,16 @@ from PyQt6.QtCore import QMimeData
 from PyQt6.QtGui import QGuiApplication, QImage
 
 from inphotos.ui.view import ViewController
-from inphotos.workers.catalog import is_image_name
+from inphotos.workers.catalog import is_query_file
 
 PASTED_LABEL = "pasted image"
 
 
 def image_files(mime: QMimeData | None) -> list[str]:
-    """The image files among the URLs of a drag or the clipboard."""
+    """The image (and video) files among the URLs of a drag or the clipboard."""
     if mime is None:
         return []
-    return [u.toLocalFile() for u in mime.urls() if is_image_name(u.toLocalFile())]
+    return [u.toLocalFile() for u in mime.urls() if is_query_file(u.toLocalFile())]
 
 
 def accepts(mime: QMimeData | None) -> bool:

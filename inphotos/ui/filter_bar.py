@@ -45,7 +45,7 @@ class FilterBar(QWidget):
         self.kind.setToolTip("Only photos of this file type")
         self.kind.addItem("Any type", "")
         for t in FILE_TYPES:
-            self.kind.addItem(t.upper(), t)
+            self.kind.addItem("Videos" if t == "video" else t.upper(), t)
         self.shape = QComboBox(self)
         self.shape.setToolTip("Only landscape, portrait or square photos")
         self.shape.addItem("Any shape", "")

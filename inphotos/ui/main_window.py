@@ -63,7 +63,7 @@ from inphotos.ui.preview_controller import PreviewController
 from inphotos.ui.search_bar import SearchBar
 from inphotos.ui.status_line import StatusLine
 from inphotos.ui.view import ViewController
-from inphotos.workers.catalog import IMAGE_EXTENSIONS
+from inphotos.workers.catalog import QUERY_EXTENSIONS
 from inphotos.workers.queries import ResultKind, Results
 from inphotos.workers.session import LibrarySession
 
@@ -360,9 +360,9 @@ class MainWindow(QMainWindow):
         self.selection_label.setText(f"{n:,} selected" if n else "")
 
     def _similar_to_file_dialog(self) -> None:
-        patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS))
+        patterns = " ".join(f"*{ext}" for ext in sorted(QUERY_EXTENSIONS))
         path, _ = QFileDialog.getOpenFileName(
-            self, "Find photos similar to…", _pictures_folder(), f"Images ({patterns})")
+            self, "Find photos similar to…", _pictures_folder(), f"Images and videos ({patterns})")
         if path:
             self.view.similar_to_file(path)
 
@@ -416,6 +416,8 @@ class MainWindow(QMainWindow):
         for name in ("cluster_enabled", "cluster_address", "cluster_read", "cluster_path_map"):
             setattr(self.settings, name, getattr(new, name))
         lib.cluster = self.settings.cluster_options()  # the next indexing run goes through it
+        videos_changed = new.index_videos != self.settings.index_videos
+        self.settings.index_videos = lib.videos = new.index_videos
         self.grid.set_thumb_size(new.thumbnail_size)
         options_changed = (new.device, new.precision) != (self.settings.device, self.settings.precision)
         self.settings.device, self.settings.precision = new.device, new.precision
@@ -424,6 +426,8 @@ class MainWindow(QMainWindow):
             self.models.switch_to(new.model)
         elif options_changed:  # the same index; the model loads again where it was asked to run
             self.models.run_elsewhere(new.device, new.precision)
+        if videos_changed:  # videos indexed or forgotten now, not at the next start
+            self.session.index.start()
 
     def switch_model(self, spec: str) -> None:
         self.models.switch_to(spec)

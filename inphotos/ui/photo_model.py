@@ -17,7 +17,7 @@ import numpy as np
 from PyQt6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
 
-from inphotos.records import PhotoRecord
+from inphotos.records import PhotoRecord, format_duration
 from inphotos.ui.justified import box_aspects
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,8 @@ FailedRole = Qt.ItemDataRole.UserRole + 5
 PinnedRole = Qt.ItemDataRole.UserRole + 6  # a photo a "find similar" started from
 SectionRole = Qt.ItemDataRole.UserRole + 7  # "March 2021" on the first photo of a month (timeline)
 BadgeRole = Qt.ItemDataRole.UserRole + 8  # "3 ▸" on a stack of duplicates (ui/stacks.py)
+VideoRole = Qt.ItemDataRole.UserRole + 9  # a video's badge: "▶ 1:05", "▶ 0:40 / 1:05" where a
+#                                          search matched it; None for a photo
 
 ParentIndex = QModelIndex | QPersistentModelIndex
 
@@ -54,14 +56,18 @@ class PhotoModel(QAbstractListModel):
         self._fetching = False
         #: Photo id -> the badge of the stack of duplicates it stands for (set by ui/stacks.py).
         self.badges: dict[int, str] = {}
+        self._frame_ms: dict[int, int] = {}  # video id -> the time its best frame matched
+        self._badges: dict[int, str] = {}  # video id -> its badge, made once (not in paint)
 
     # ------------------------------------------------------------ content
 
     def set_photos(self, photos: list[PhotoRecord], scores: list[float] | None = None,
-                   pinned: int = 0, more: bool = False) -> None:
+                   pinned: int = 0, more: bool = False,
+                   frame_times: dict[int, int] | None = None) -> None:
         """Show `photos` (with `scores`: match strengths 0-1); the first `pinned` are the
         photos a "find similar" started from, shown first and marked. `more`: the timeline
-        (no scores) has further pages, asked for with `more_needed` as the view scrolls."""
+        (no scores) has further pages, asked for with `more_needed` as the view scrolls.
+        `frame_times`: for videos found by a search, when their best frame is (ms)."""
         self.beginResetModel()
         self._pinned = pinned
         self._more = more and scores is None
@@ -69,6 +75,9 @@ class PhotoModel(QAbstractListModel):
         self._photos = list(photos)
         self._scores = list(scores) if scores is not None else None
         self._rows = {p.id: i for i, p in enumerate(self._photos)}
+        self._frame_ms = dict(frame_times or {})
+        self._badges = {}
+        self._add_badges(self._photos)
         self._requested.clear()  # new photos (pending loads are cancelled): ask again
         self.endResetModel()
 
@@ -84,7 +93,24 @@ class PhotoModel(QAbstractListModel):
         for i, p in enumerate(fresh):
             self._rows[p.id] = first + i
         self._photos.extend(fresh)
+        self._add_badges(fresh)
         self.endInsertRows()
+
+    def _add_badges(self, photos: list[PhotoRecord]) -> None:
+        for p in photos:
+            if not p.is_video:
+                continue
+            length = format_duration(p.duration_ms) if p.duration_ms else ""
+            at = self._frame_ms.get(p.id)
+            if at is not None:  # found by a search: where it matched, of how long
+                self._badges[p.id] = f"▶ {format_duration(at)}" + (f" / {length}" if length else "")
+            else:
+                self._badges[p.id] = f"▶ {length}".rstrip()
+
+    def frame_ms(self, row: int) -> int:
+        """Where a video matched (ms from its start); 0 for a photo or a video just browsed."""
+        p = self.photo(row)
+        return self._frame_ms.get(p.id, 0) if p is not None else 0
 
     @property
     def timeline(self) -> bool:
@@ -140,7 +166,7 @@ class PhotoModel(QAbstractListModel):
             return
         scores = [self._scores[i] for i in keep] if self._scores is not None else None
         pinned = sum(1 for i in keep if i < self._pinned)
-        self.set_photos([self._photos[i] for i in keep], scores, pinned)
+        self.set_photos([self._photos[i] for i in keep], scores, pinned, frame_times=self._frame_ms)
 
     def insert_after(self, photo_id: int, photos: list[PhotoRecord], scores: list[float | None]) -> None:
         """Show `photos` right after the photo `photo_id` (a stack opened in place)."""
@@ -150,6 +176,7 @@ class PhotoModel(QAbstractListModel):
             return
         self.beginInsertRows(QModelIndex(), row + 1, row + len(fresh))
         self._photos[row + 1 : row + 1] = [p for p, _ in fresh]
+        self._add_badges([p for p, _ in fresh])
         if self._scores is not None:
             self._scores[row + 1 : row + 1] = [s if s is not None else 0.0 for _, s in fresh]
         self._rows = {p.id: i for i, p in enumerate(self._photos)}
@@ -225,6 +252,9 @@ class PhotoModel(QAbstractListModel):
             text = p.path
             if p.width and p.height:
                 text += f"\n{p.width} × {p.height}"
+            if p.id in self._frame_ms:
+                text += f"\nvideo, {format_duration(p.duration_ms)}: best match at " \
+                        f"{format_duration(self._frame_ms[p.id])}"
             if index.row() < self._pinned:
                 text += "\nthe photo this search started from"
             elif score is not None:
@@ -246,6 +276,8 @@ class PhotoModel(QAbstractListModel):
             return self._section(index.row())
         if role == BadgeRole:
             return self.badges.get(p.id, "")
+        if role == VideoRole:
+            return self._badges.get(p.id)
         return None
 
     def shapes(self, first: int, end: int) -> tuple[np.ndarray, list[str]]:

@@ -1,4 +1,5 @@
-"""The preview: one photo large, upright, with its details; arrows move through the results."""
+"""The preview: one photo large, upright, with its details; arrows move through the results.
+A video plays (ui/video_player.py) from the moment a search matched."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import os
 from datetime import UTC, datetime
 
 from PyQt6.QtCore import QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PyQt6.QtGui import QHideEvent, QImage, QKeyEvent, QPixmap, QResizeEvent
 from PyQt6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from inphotos.records import FILE_TYPES, PhotoRecord
+from inphotos.records import FILE_TYPES, PhotoRecord, format_duration
 from inphotos.ui import photo_actions
+from inphotos.ui.video_player import VideoPlayer
 
 _RAW = frozenset(FILE_TYPES["raw"])
 
@@ -24,6 +26,8 @@ def describe(photo: PhotoRecord) -> str:
         parts.append(taken.strftime("%d %b %Y, %H:%M"))
     if photo.width and photo.height:
         parts.append(f"{photo.width} × {photo.height}")
+    if photo.is_video:
+        parts.append(f"video, {format_duration(photo.duration_ms)}" if photo.duration_ms else "video")
     parts.append(html.escape(os.path.dirname(photo.path)))
     return " &nbsp;·&nbsp; ".join(parts)
 
@@ -59,6 +63,7 @@ class PreviewDialog(QDialog):
         self.resize(1100, 800)
         self._pixmap: QPixmap | None = None
         self.photo_id = -1
+        self.player: VideoPlayer | None = None  # made for the first video shown
         self.image_label = QLabel("Loading…", self)
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
@@ -82,17 +87,30 @@ class PreviewDialog(QDialog):
         self.position.setAlignment(Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 8)
+        self._layout = layout
         layout.addWidget(self.image_label, 1)
         for w in (self.caption, self.files, self.tags, self.position):
             w.setContentsMargins(12, 0, 12, 0)
             layout.addWidget(w)
 
-    def show_photo(self, photo: PhotoRecord, index: int, count: int) -> None:
-        """Show the details at once; the image follows via `set_image`."""
+    def show_photo(self, photo: PhotoRecord, index: int, count: int, start_ms: int = 0) -> None:
+        """Show the details at once; the image follows via `set_image`. A video plays from
+        `start_ms`; its still frame (shown where it cannot play) follows via `set_image`."""
         self.photo_id = photo.id
         self._pixmap = None
         self.image_label.setPixmap(QPixmap())
         self.image_label.setText("Loading…")
+        if photo.is_video:
+            if self.player is None:
+                self.player = VideoPlayer(self)
+                self._layout.insertWidget(0, self.player, 1)
+            self.image_label.hide()
+            self.player.show()
+            self.player.play(photo.path, start_ms)
+        elif self.player is not None:
+            self.player.stop()
+            self.player.hide()
+            self.image_label.show()
         self.caption.setText(describe(photo))
         self._files = photo.files
         self.files.setText(describe_files(photo))
@@ -103,6 +121,9 @@ class PreviewDialog(QDialog):
     def set_image(self, photo_id: int, image: QImage) -> None:
         if photo_id != self.photo_id:
             return  # the user already moved on
+        if self.player is not None and self.player.isVisible():
+            self.player.set_still(image)
+            return
         self._pixmap = QPixmap.fromImage(image)
         self._fit()
 
@@ -125,6 +146,8 @@ class PreviewDialog(QDialog):
     def set_error(self, photo_id: int, message: str) -> None:
         if photo_id == self.photo_id:
             self.image_label.setText(f"This photo cannot be shown:\n{message}")
+            if self.player is not None and self.player.isVisible():
+                self.player.still_label.setText(f"This video cannot be shown:\n{message}")
 
     def _on_file_link(self, link: str) -> None:
         action, _, index = link.partition(":")
@@ -147,6 +170,11 @@ class PreviewDialog(QDialog):
     def resizeEvent(self, e: QResizeEvent | None) -> None:
         super().resizeEvent(e)
         self._fit()
+
+    def hideEvent(self, e: QHideEvent | None) -> None:
+        if self.player is not None:  # closed (Esc too): the sound stops and the file is let go
+            self.player.stop()
+        super().hideEvent(e)
 
     def keyPressEvent(self, e: QKeyEvent | None) -> None:
         if e is None:

@@ -46,10 +46,11 @@ class PreviewController(QObject):
             self.dialog.navigate.connect(self.step)
             self.dialog.tag_chosen.connect(self._on_tag_chosen)
         self.grid.setCurrentIndex(self.model.index(row, 0))
-        self.dialog.show_photo(photo, row, self.model.rowCount())
+        start_ms = self.model.frame_ms(row)  # a video found by a search: its matching moment
+        self.dialog.show_photo(photo, row, self.model.rowCount(), start_ms)
         screen = self.window.screen()
         side = max(screen.size().width(), screen.size().height()) if screen else 2048
-        self.session.queries.preview(photo, side)
+        self.session.queries.preview(photo, side, start_ms)
         self.session.explore.tags(photo)
         self.dialog.show()
         self.dialog.raise_()

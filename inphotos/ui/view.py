@@ -276,7 +276,8 @@ class ViewController(QObject):
         if results.kind is ResultKind.BROWSE and self._refresh == self.session.queries.generation:
             self._show_keeping_place(photos, scores, results.pinned, more)
         else:
-            self.model.set_photos(photos, scores, pinned=results.pinned, more=more)
+            self.model.set_photos(photos, scores, pinned=results.pinned, more=more,
+                                  frame_times=results.frame_times)
             self.grid.scrollToTop()
         self.status.emit(self.describe(results))
         weaker = results.result.weaker if results.result is not None else 0

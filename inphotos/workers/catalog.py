@@ -8,10 +8,19 @@ layer where Qt meets the engine.
 from __future__ import annotations
 
 from inphotos.core.imaging import IMAGE_EXTENSIONS, is_image_name
+from inphotos.core.video import VIDEO_EXTENSIONS, is_video_name
 from inphotos.errors import ModelError
 from inphotos.ml.models import RECOMMENDED, Recommended, parse_spec
 
-__all__ = ["IMAGE_EXTENSIONS", "RECOMMENDED", "Recommended", "is_image_name", "model_spec_problem"]
+__all__ = ["IMAGE_EXTENSIONS", "QUERY_EXTENSIONS", "RECOMMENDED", "Recommended", "is_image_name",
+           "is_query_file", "model_spec_problem"]
+
+#: Files a "find similar" can start from: images, and videos (by their first frame).
+QUERY_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
+
+
+def is_query_file(name: str) -> bool:
+    return is_image_name(name) or is_video_name(name)
 
 
 def model_spec_problem(spec: str) -> str | None:

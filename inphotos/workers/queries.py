@@ -25,6 +25,7 @@ from PyQt6.QtGui import QImage
 
 from inphotos.core.imaging import load_preview
 from inphotos.core.library import Library
+from inphotos.core.video import is_video_name, video_still
 from inphotos.errors import InPhotosError
 from inphotos.records import Filters, Hit, PhotoRecord, SearchRequest, SearchResult
 from inphotos.workers.runner import Runner
@@ -61,6 +62,12 @@ class Results:
     result: SearchResult | None = None
     pinned: int = 0
     years: tuple[int, ...] = ()
+
+    @property
+    def frame_times(self) -> dict[int, int]:
+        """Photo id -> the time (ms) of the frame of each video that matched best."""
+        hits = self.result.hits if self.result is not None else []
+        return {h.photo.id: h.frame_ms for h in hits if h.frame_ms >= 0}
 
     def summary(self) -> str:
         """ "12 matches · 40 weaker", or the photo count when browsing."""
@@ -272,11 +279,13 @@ class QueryService(QObject):
     def remove_album(self, name: str) -> None:
         self._albums_job(lambda lib: lib.albums.remove(name))
 
-    def preview(self, photo: PhotoRecord, max_side: int) -> None:
-        """Decode a photo at screen size, upright, off the GUI thread."""
+    def preview(self, photo: PhotoRecord, max_side: int, at_ms: int = 0) -> None:
+        """Decode a photo at screen size, upright, off the GUI thread (a video: its frame at
+        `at_ms`)."""
         self._preview_runner.clear()
 
-        self._preview_runner.submit("preview", photo.id, lambda: (photo.id, _decode(photo.path, max_side)))
+        self._preview_runner.submit("preview", photo.id,
+                                    lambda: (photo.id, _decode(photo.path, max_side, at_ms)))
 
     def copy_image(self, photo: PhotoRecord, max_side: int = 4096) -> None:
         """Decode a photo for the clipboard, off the GUI thread."""
@@ -347,9 +356,13 @@ def _year(taken_ms: int) -> int:
     return datetime.fromtimestamp(taken_ms / 1000, UTC).year
 
 
-def _decode(path: str, max_side: int) -> QImage:
-    """A photo as an upright QImage no larger than `max_side` (on a worker thread)."""
-    rgb = load_preview(path, max_side)  # a DecodeError says why, in the preview
+def _decode(path: str, max_side: int, at_ms: int = 0) -> QImage:
+    """A photo as an upright QImage no larger than `max_side` (on a worker thread); a
+    video's frame at `at_ms`."""
+    if at_ms > 0 and is_video_name(path):
+        rgb = video_still(path, max_side, at_ms)
+    else:
+        rgb = load_preview(path, max_side)  # a DecodeError says why, in the preview
     data = rgb.tobytes("raw", "RGB")
     image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
     return image.copy()  # copy: the QImage must own its pixels

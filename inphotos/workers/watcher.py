@@ -22,6 +22,7 @@ from watchdog.observers.api import BaseObserver
 from inphotos.core.imaging import is_image_name
 from inphotos.core.pairs import is_companion_name
 from inphotos.core.scanner import is_skipped_name
+from inphotos.core.video import is_video_name
 
 log = logging.getLogger(__name__)
 
@@ -103,4 +104,4 @@ class _Handler(FileSystemEventHandler):
             return False
         if inside.startswith(os.pardir) or any(is_skipped_name(p) for p in inside.split(os.sep) if p != "."):
             return False
-        return is_directory or is_image_name(path) or is_companion_name(path)
+        return is_directory or is_image_name(path) or is_companion_name(path) or is_video_name(path)
