@@ -45,7 +45,8 @@ def describe_files(photo: PhotoRecord) -> str:
     for i, path in enumerate(photo.files):
         kind = _kind(path) if i else ""
         name = html.escape(os.path.basename(path)) + (f" ({kind})" if kind else "")
-        rows.append(f"{name} &nbsp; <a href='open:{i}'>Open</a> &nbsp; "
+        play = f"<a href='play:{i}'>Play</a> &nbsp; " if i and kind == "Live Photo video" else ""
+        rows.append(f"{name} &nbsp; {play}<a href='open:{i}'>Open</a> &nbsp; "
                     f"<a href='show:{i}'>Show in folder</a>")
     return "<br>".join(rows)
 
@@ -101,12 +102,7 @@ class PreviewDialog(QDialog):
         self.image_label.setPixmap(QPixmap())
         self.image_label.setText("Loading…")
         if photo.is_video:
-            if self.player is None:
-                self.player = VideoPlayer(self)
-                self._layout.insertWidget(0, self.player, 1)
-            self.image_label.hide()
-            self.player.show()
-            self.player.play(photo.path, start_ms)
+            self._play(photo.path, start_ms)
         elif self.player is not None:
             self.player.stop()
             self.player.hide()
@@ -117,6 +113,17 @@ class PreviewDialog(QDialog):
         self.tags.setText("")
         self.position.setText(f"{index + 1} of {count}  ·  ← → to move, Esc to close")
         self.setWindowTitle(os.path.basename(photo.path))
+
+    def _play(self, path: str, start_ms: int = 0, loop: bool = False) -> None:
+        """Play `path` where the picture is (a video; a Live Photo's motion, over and over)."""
+        if self.player is None:
+            self.player = VideoPlayer(self)
+            self._layout.insertWidget(0, self.player, 1)
+        self.image_label.hide()
+        self.player.show()
+        self.player.play(path, start_ms, loop=loop)
+        if self._pixmap is not None:  # where it cannot play, the photo stays in view
+            self.player.set_still(self._pixmap.toImage())
 
     def set_image(self, photo_id: int, image: QImage) -> None:
         if photo_id != self.photo_id:
@@ -152,7 +159,9 @@ class PreviewDialog(QDialog):
     def _on_file_link(self, link: str) -> None:
         action, _, index = link.partition(":")
         path = self._files[int(index)]
-        if action == "open":
+        if action == "play":  # a Live Photo's motion, in place of its picture
+            self._play(path, loop=True)
+        elif action == "open":
             photo_actions.open_path(self, path)
         else:
             photo_actions.show_path(self, path)

@@ -220,3 +220,34 @@ def test_a_dropped_video_file_is_something_to_search_with(qtbot, tmp_path: Path)
                   QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
     assert accepts(mime)
     assert image_files(mime) == [str(tmp_path / "clip.MOV")]
+
+
+def test_a_live_photo_plays_its_motion_in_the_preview(qtbot, tmp_path: Path) -> None:
+    """A Live Photo is its picture; its video (a companion, core/pairs.py) plays from the
+    preview's file list, in place of the picture, over and over."""
+    from inphotos.records import PhotoRecord
+    from inphotos.ui.preview import PreviewDialog
+
+    picture = make_colour_photo(tmp_path / "IMG_7.JPG", RED, seed=1)
+    motion = make_colour_video(tmp_path / "IMG_7.MOV", [RED, GREEN], seconds=1, fps=8)
+    photo = PhotoRecord(path=str(picture), folder=str(tmp_path), size=1, mtime_ns=1, width=64,
+                        height=48, companions=(str(motion),), id=7)
+    dialog = PreviewDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.show_photo(photo, 0, 1)
+    dialog.set_image(7, QImage(64, 48, QImage.Format.Format_RGB32))
+    assert "IMG_7.MOV (Live Photo video)" in dialog.files.text()
+    assert "play:1" in dialog.files.text()
+    assert dialog.player is None or not dialog.player.isVisible()  # the picture first
+
+    dialog.files.linkActivated.emit("play:1")
+    assert dialog.player is not None and dialog.player.isVisible()
+    assert dialog.player.path == str(motion)
+    assert not dialog.image_label.isVisible()
+    if dialog.player.can_play:
+        assert dialog.player._player.loops() == -1
+    else:
+        assert dialog.player.message.isVisible()
+    dialog.close()  # the motion stops with the preview
+    assert dialog.player.path == ""
