@@ -242,7 +242,8 @@ def test_a_live_photo_plays_its_motion_in_the_preview(qtbot, tmp_path: Path) -> 
     assert dialog.player is None or not dialog.player.isVisible()  # the picture first
 
     dialog.files.linkActivated.emit("play:1")
-    assert dialog.player is not None and dialog.player.isVisible()
+    assert dialog.player is not None
+    assert dialog.player.isVisible()
     assert dialog.player.path == str(motion)
     assert not dialog.image_label.isVisible()
     if dialog.player.can_play:
