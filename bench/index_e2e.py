@@ -1,6 +1,6 @@
 """One end-to-end indexing run in its own process, so its peak memory can be measured.
 
-    python -m bench.index_e2e HOME MODEL_SPEC CORPUS [--naive N]
+    python -m bench.index_e2e HOME MODEL_SPEC CORPUS [--naive N] [--precision fp32]
 
 Prints one JSON line: photos embedded, seconds, photos/s and peak RSS in MB.
 """
@@ -17,14 +17,14 @@ import time
 from pathlib import Path
 
 
-def index_run(home: str, model: str, corpus: str) -> dict[str, float]:
+def index_run(home: str, model: str, corpus: str, precision: str = "auto") -> dict[str, float]:
     from inphotos.core.library import Library
     from inphotos.paths import use_home
 
     paths = use_home(home).ensure()
     shutil.rmtree(paths.databases, ignore_errors=True)
     shutil.rmtree(paths.thumbnails, ignore_errors=True)
-    lib = Library(paths, model)
+    lib = Library(paths, model, precision=precision)
     lib.embedder  # noqa: B018 - load the model before the clock starts, as the app does
     lib.add_folder(corpus)
     peak = [0.0]
@@ -80,9 +80,10 @@ def main() -> int:
     p.add_argument("model")
     p.add_argument("corpus")
     p.add_argument("--naive", type=int, default=0)
+    p.add_argument("--precision", default="auto", help="auto (bf16 where it is faster), fp32, bf16")
     args = p.parse_args()
     out = naive_run(args.model, args.corpus, args.naive) if args.naive else index_run(
-        args.home, args.model, args.corpus)
+        args.home, args.model, args.corpus, args.precision)
     out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
     return 0

@@ -204,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=None, metavar="D",
                    help="group photos closer than this cosine distance (default 0.01; at most 0.05)")
     p.add_argument("--exact-only", action="store_true", help="only byte-for-byte copies")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
     p = sub.add_parser("tags", parents=[common],
                        help="the everyday things a photo shows (its Explore categories)")
     p.add_argument("photo", help="a library photo, or any image file")

@@ -1,0 +1,127 @@
+"""How soon a person who adds a big folder can search their newest photos (part of #14).
+
+    python -m bench.newest_first [--photos 10000] [--first 1000] [--runs 3]
+
+A folder of `photos` small JPEGs whose file times are spread over five years at random (so
+the newest are not simply the last files written) is added to a fresh library, and indexed
+with ViT-B-32's architecture (random weights, the app's own fast path). The clock runs from
+the start of the index run (the scan included) until the `first` newest photos are all in
+the index, searchable; the run is then cancelled (the rest would follow in the app). After
+each run the script checks that exactly those photos are the ones stored.
+
+`first_1000_newest_searchable_s` goes into bench/results.json and docs/benchmarks.md, with
+the time the same machine took per photo, so the figure reads against this machine's speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.run import DATA, ROOT, b32_model
+
+log = logging.getLogger("bench.newest_first")
+YEAR_S = 365 * 24 * 3600
+
+
+def make_folder(n: int) -> Path:
+    """`n` 640×480 JPEGs with file times spread over five years (made once, then reused)."""
+    from PIL import Image
+
+    folder = DATA / f"newest-{n}"
+    if folder.exists() and len(list(folder.glob("*.jpg"))) == n:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(7)
+    yy, xx = np.mgrid[0:480, 0:640].astype(np.float32)
+    now = time.time()
+    for i in range(n):
+        base, g = rng.random(3) * 255, rng.random((2, 3)) * 2 - 1
+        img = base + xx[..., None] * g[0] * 0.4 + yy[..., None] * g[1] * 0.5
+        path = folder / f"p{i:05d}.jpg"
+        Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(path, quality=85)
+        t = now - float(rng.random()) * 5 * YEAR_S
+        os.utime(path, (t, t))
+    return folder
+
+
+def newest(folder: Path, first: int) -> set[str]:
+    files = sorted(folder.glob("*.jpg"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    return {str(p) for p in files[:first]}
+
+
+def one_run(spec: str, folder: Path, first: int) -> dict[str, Any]:
+    from inphotos.core.control import Control
+    from inphotos.core.library import Library
+    from inphotos.paths import use_home
+    from inphotos.records import IndexProgress
+
+    with tempfile.TemporaryDirectory() as home:
+        lib = Library(use_home(home).ensure(), spec)
+        lib.embedder  # noqa: B018 - the model loads first, as in the app (measured apart)
+        lib.add_folder(str(folder))
+        control = Control()
+        marks: dict[str, float] = {}
+        t0 = time.perf_counter()
+
+        def progress(p: IndexProgress) -> None:
+            if p.phase == "embedding" and "embedding" not in marks:
+                marks["embedding"] = time.perf_counter() - t0  # the scan is over
+            if p.phase == "embedding" and p.done >= first and "searchable" not in marks:
+                marks["searchable"] = time.perf_counter() - t0
+                control.cancel()
+
+        lib.index(progress=progress, control=control)
+        stored = {r.path for r in lib.store.all_photos()}
+        lib.close()
+    missing = newest(folder, first) - stored
+    if missing:
+        raise RuntimeError(f"{len(missing)} of the {first} newest photos were not indexed first")
+    return {"searchable_s": marks["searchable"], "scan_s": marks.get("embedding", 0.0),
+            "stored": len(stored)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--photos", type=int, default=10_000)
+    p.add_argument("--first", type=int, default=1000)
+    p.add_argument("--runs", type=int, default=3)
+    args = p.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    spec = b32_model()
+    folder = make_folder(args.photos)
+    runs = [one_run(spec, folder, args.first) for _ in range(args.runs)]
+    log.info("runs: %s", runs)
+    key = f"first_{args.first}_newest_searchable_s"
+    out = {
+        key: round(statistics.median(r["searchable_s"] for r in runs), 1),
+        "newest_first_runs": [round(r["searchable_s"], 1) for r in runs],
+        "newest_first_scan_s": round(statistics.median(r["scan_s"] for r in runs), 1),
+        "newest_first_library": args.photos,
+        "newest_first_load": round(os.getloadavg()[0], 1),
+    }
+    results_path = ROOT / "bench" / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results.update(out)
+    results_path.write_text(json.dumps(results, indent=2) + "\n")
+    from bench.report import write_markdown
+
+    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
