@@ -5,9 +5,11 @@ run makes this class an actor."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
+import shutil
 import socket
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +30,29 @@ from inphotos.ml.pixels import PixelSpec
 log = logging.getLogger(__name__)
 
 
+def shipped_model_folder(files: dict[str, bytes]) -> Path:
+    """Where a shipped model's files are kept on this worker machine: one folder per content
+    (named by its hash), so every run and every worker of the machine reuses one copy instead
+    of leaving a new one (a ViT-B-32 is ~600 MB) each time an actor starts."""
+    digest = hashlib.blake2b(digest_size=12)
+    for name in sorted(files):
+        digest.update(name.encode())
+        digest.update(len(files[name]).to_bytes(8, "little"))
+        digest.update(files[name])
+    root = Path(tempfile.gettempdir()) / "inphotos-cluster-models"
+    folder = root / digest.hexdigest()
+    if not folder.is_dir():
+        root.mkdir(parents=True, exist_ok=True)
+        incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=root))
+        for name, data in files.items():
+            (incoming / name).write_bytes(data)
+        try:
+            os.rename(incoming, folder)  # whole or not at all
+        except OSError:  # another worker on this machine was first: use its copy
+            shutil.rmtree(incoming, ignore_errors=True)
+    return folder
+
+
 class ClusterWorker:
     """One Ray actor: loads the model once, then decodes and embeds batches.
 
@@ -41,10 +66,7 @@ class ClusterWorker:
         from inphotos.ml.embedder import ClipEmbedder
 
         if files is not None:
-            folder = Path(tempfile.mkdtemp(prefix="inphotos-model-"))
-            for name, data in files.items():
-                (folder / name).write_bytes(data)
-            model = f"local-dir:{folder}"
+            model = f"local-dir:{shipped_model_folder(files)}"
         cache = Path(tempfile.gettempdir()) / "inphotos-cluster-cache"
         self.embedder = ClipEmbedder(model, device="auto", precision=precision, cache_dir=cache)
         self.want_thumbnails = want_thumbnails

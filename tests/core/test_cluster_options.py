@@ -79,3 +79,21 @@ def test_an_address_where_nothing_listens_is_refused_at_once(tmp_path: Path) -> 
         port = s.getsockname()[1]
     with pytest.raises(ClusterError, match=rf"Nothing answers at 127.0.0.1:{port} .*ray start --head"):
         probe(f"127.0.0.1:{port}")
+
+
+def test_a_shipped_model_is_kept_once_per_content_on_a_worker(tmp_path, monkeypatch) -> None:
+    """Every actor start used to leave a new copy of the model (~600 MB) in the temp folder."""
+    import tempfile
+
+    from inphotos.core.cluster_worker import shipped_model_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    files = {"open_clip_config.json": b"{}", "open_clip_pytorch_model.bin": b"w" * 1000}
+    first = shipped_model_folder(files)
+    again = shipped_model_folder(dict(files))
+    assert first == again
+    assert sorted(p.name for p in first.iterdir()) == sorted(files)
+    assert (first / "open_clip_pytorch_model.bin").read_bytes() == files["open_clip_pytorch_model.bin"]
+    other = shipped_model_folder({**files, "open_clip_pytorch_model.bin": b"v" * 1000})
+    assert other != first
+    assert len(list((tmp_path / "inphotos-cluster-models").iterdir())) == 2  # no leftovers
