@@ -27,6 +27,7 @@ import numpy as np
 import objectbox
 from objectbox import Store
 
+from inphotos.db.columns import ColumnRow, Loaded, PhotoColumns
 from inphotos.db.entities import ORIENTATION_CODES, TAKEN_SOURCES, Schema, schema_for
 from inphotos.db.failures import store_error
 from inphotos.db.guard import in_use, now_ms
@@ -51,6 +52,7 @@ from inphotos.db.meta import (
     write_meta,
 )
 from inphotos.db.obx import WriteTx, decode_path, encode_path
+from inphotos.db.obx_columns import int_column, read_vectors, string_column
 from inphotos.db.store_folders import FolderQueries
 from inphotos.db.store_queries import FilterQueries
 from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
@@ -135,6 +137,7 @@ class PhotoStore(FilterQueries, FolderQueries):
             self._photos = self._store.box(self.schema.photo)
             self._folders = self._store.box(self.schema.folder)
             self._skipped = self._store.box(self.schema.skipped)
+            self._columns = PhotoColumns(dims, self._read_columns)
             if meta:
                 self._check_counts(meta)
             if not meta:
@@ -329,11 +332,35 @@ class PhotoStore(FilterQueries, FolderQueries):
     @in_use
     def embeddings(self, ids: Sequence[int]) -> np.ndarray:
         """Vectors for `ids`, in order (rows of a missing id are zero)."""
-        out = np.zeros((len(ids), self.dims), np.float32)
-        for i, o in enumerate(self._photos.get_many(list(ids))):
-            if o is not None:
-                out[i] = o.embedding
-        return out
+        if not len(ids):
+            return np.zeros((0, self.dims), np.float32)
+        return read_vectors(self._store, self._photos, self.schema.photo.embedding, ids, self.dims)[0]
+
+    def _read_columns(self) -> Loaded:
+        """Every photo's filter columns (db/columns.py), read in one transaction; vectors are
+        read afterwards in chunks (a write in between is applied after the read)."""
+        p = self.schema.photo
+        with self._store.read_tx():
+            q = self._photos.query().build()
+            try:
+                ids = int_column(q, p.id)
+                taken = int_column(q, p.taken_ms)
+                orientation = int_column(q, p.orientation, bits=32)
+                folders = string_column(q, p.folder)
+                paths = string_column(q, p.path)
+            finally:
+                q.close()
+        if not (len(ids) == len(taken) == len(orientation) == len(folders) == len(paths)):
+            raise StoreError(f"The photo columns of {self.directory} read back uneven")
+        return Loaded(ids, taken, orientation, folders, paths, self._vectors_of)
+
+    def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        return read_vectors(self._store, self._photos, self.schema.photo.embedding, ids, self.dims)[0]
+
+    @staticmethod
+    def _column_row(entity: Any, photo_id: int) -> ColumnRow:
+        return ColumnRow(photo_id, entity.taken_ms, entity.folder, entity.path, entity.orientation,
+                         entity.embedding)
 
     @in_use
     def all_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
@@ -416,10 +443,15 @@ class PhotoStore(FilterQueries, FolderQueries):
             )
             if skipped:
                 self._skipped.put(*skipped)
+        # Committed: the in-memory columns follow before anyone hears the write is done.
+        self._columns.remove([*batch.remove_photo_ids, *replaced])
+        self._columns.put([self._column_row(e, int(i)) for e, i in zip(entities, ids, strict=True)])
         return [int(i) for i in ids]
 
     @in_use
     def remove_photos(self, ids: Sequence[int]) -> int:
         self._check_lock()
         self._before_removing(len(ids))
-        return int(self._photos.remove_many(list(ids))) if ids else 0
+        removed = int(self._photos.remove_many(list(ids))) if ids else 0
+        self._columns.remove(ids)
+        return removed

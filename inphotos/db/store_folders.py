@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from inphotos.db.columns import PhotoColumns
 from inphotos.db.entities import Schema
 from inphotos.db.guard import in_use, now_ms
 from inphotos.db.obx import WriteTx, decode_path, encode_path
@@ -23,6 +24,7 @@ class FolderQueries:
     _folders: Any
     _skipped: Any
     _store: Any
+    _columns: PhotoColumns
 
     if TYPE_CHECKING:
         def get_photos(
@@ -71,11 +73,13 @@ class FolderQueries:
         self._check_lock()
         with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
+            gone = [int(i) for i in q.find_ids()]
             removed = int(q.remove())
             self._skipped.query(s.folder.equals(enc)).build().remove()
             obj = self._folder_obj(path)
             if obj is not None:
                 self._folders.remove(obj.id)
+        self._columns.remove(gone)
         self._save_folder_list()
         return removed
 
@@ -98,6 +102,7 @@ class FolderQueries:
             obj = self._folder_obj(old)
             if obj is not None:
                 self._folders.remove(obj.id)
+        self._columns.set_folder([o.id for o in objs], enc_new)
         self._save_folder_list()
 
     @in_use

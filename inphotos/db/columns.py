@@ -1,0 +1,295 @@
+"""The photo columns filters and dates need, and compact vectors, held in memory beside the
+database: what makes filtered and date-ordered search fast in a big library.
+
+ObjectBox evaluates a filter by reading rows (a photo's row holds its 2 KB vector, so ~1.5 us
+each even for one property) and objectbox-python reads a vector in ~35 us; at a million photos
+a filtered search read seconds of rows. Here each photo is one entry of numpy arrays, sorted
+by id: date taken, library folder, parent folder, file type, orientation (as stored, so the
+answer is the database's own), and its vector as int8 with a per-photo scale (512 bytes plus
+4). About 540 bytes a photo: ~540 MB at a million photos, ~27 MB of it the columns.
+
+The arrays are read from the database on first use and then kept in step by the store's own
+writes, applied right after each commit (db/store.py: the one writer's transactions), so a
+photo added, removed, moved or re-dated is found or not found as soon as its write returns.
+Removed photos are marked dead and swept out when they are a quarter of the arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ColumnRow:
+    """One photo's values as stored (encoded paths), for `PhotoColumns.put`."""
+
+    id: int
+    taken_ms: int
+    folder: str
+    path: str
+    orientation: int
+    embedding: np.ndarray | None
+
+
+@dataclass
+class Loaded:
+    """Every photo's values, read from the database in one read transaction."""
+
+    ids: np.ndarray
+    taken: np.ndarray
+    orientation: np.ndarray
+    folders: list[str]
+    paths: list[str]
+    vectors: Callable[[np.ndarray], np.ndarray]  # float32 vectors of ids (read in chunks)
+
+
+def parent_of(path: str) -> str:
+    """The folder part of a stored path with its final "/" ("" for a path without one, e.g.
+    an escaped path): a path starts with "folder/" exactly when its parent does."""
+    return path[: path.rfind("/") + 1]
+
+
+def extension_of(path: str) -> str:
+    name = path[path.rfind("/") + 1 :]
+    dot = name.rfind(".")
+    return name[dot + 1 :].lower() if dot >= 0 else ""
+
+
+def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes and per-row scales: row ~= codes * scale."""
+    peak = np.abs(vectors).max(axis=1) if len(vectors) else np.zeros(0, np.float32)
+    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    codes = np.rint(vectors / scale[:, None]).clip(-127, 127).astype(np.int8)
+    return codes, scale
+
+
+class _Codes:
+    """Strings numbered in order of first sight (folders, parent folders, extensions)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.code: dict[str, int] = {}
+
+    def of(self, name: str) -> int:
+        c = self.code.get(name)
+        if c is None:
+            c = self.code[name] = len(self.names)
+            self.names.append(name)
+        return c
+
+    def matching(self, test: Callable[[str], bool]) -> np.ndarray:
+        return np.array([c for c, n in enumerate(self.names) if test(n)], np.int32)
+
+
+class PhotoColumns:
+    """In-memory columns of every photo, sorted by id; thread-safe, updated by the writer."""
+
+    GROW = 1.5
+
+    def __init__(self, dims: int, load: Callable[[], Loaded], chunk: int = 20_000) -> None:
+        self.dims = dims
+        self._load = load
+        self._chunk = chunk
+        self._lock = threading.RLock()
+        self._ready = False
+        self._n = 0  # used slots (live and dead)
+        self._dead = 0
+        self._order: np.ndarray | None = None  # live slots newest first, until the next write
+        self.folders, self.parents, self.exts = _Codes(), _Codes(), _Codes()
+        self._alloc(0)
+
+    # ------------------------------------------------------------------ storage
+
+    def _alloc(self, capacity: int) -> None:
+        self.ids = np.zeros(capacity, np.int64)
+        self.taken = np.zeros(capacity, np.int64)
+        self.folder = np.zeros(capacity, np.int32)
+        self.parent = np.zeros(capacity, np.int32)
+        self.ext = np.zeros(capacity, np.int16)
+        self.orientation = np.zeros(capacity, np.int8)
+        self.live = np.zeros(capacity, bool)
+        self.codes = np.zeros((capacity, self.dims), np.int8)
+        self.scale = np.zeros(capacity, np.float32)
+
+    _ARRAYS = ("ids", "taken", "folder", "parent", "ext", "orientation", "live", "codes", "scale")
+
+    def _grow(self, need: int) -> None:
+        if need <= len(self.ids):
+            return
+        capacity = max(need, int(len(self.ids) * self.GROW) + 1024)
+        for name in self._ARRAYS:
+            old = getattr(self, name)
+            new = np.zeros((capacity, *old.shape[1:]), old.dtype)
+            new[: self._n] = old[: self._n]
+            setattr(self, name, new)
+
+    def memory_bytes(self) -> int:
+        """Bytes the arrays hold (allocated, including room to grow)."""
+        return sum(getattr(self, name).nbytes for name in self._ARRAYS)
+
+    def ensure(self) -> None:
+        """Read every photo from the database, once (later calls return at once)."""
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            t0 = time.perf_counter()
+            data = self._load()
+            n = len(data.ids)
+            self._alloc(n)
+            self._n = n
+            self.ids[:n] = data.ids
+            self.taken[:n] = data.taken
+            self.orientation[:n] = data.orientation
+            self.folder[:n] = [self.folders.of(f) for f in data.folders]
+            self.parent[:n] = [self.parents.of(parent_of(p)) for p in data.paths]
+            self.ext[:n] = [self.exts.of(extension_of(p)) for p in data.paths]
+            self.live[:n] = True
+            for start in range(0, n, self._chunk):
+                vecs = data.vectors(data.ids[start : start + self._chunk])
+                self.codes[start : start + len(vecs)], self.scale[start : start + len(vecs)] = quantize(vecs)
+            self._ready = True
+            log.info("Photo columns of %d photos read in %.1f s (%.0f MB)", n,
+                     time.perf_counter() - t0, self.memory_bytes() / 1e6)
+
+    # ------------------------------------------------------------------ the writer's changes
+
+    def put(self, rows: Sequence[ColumnRow]) -> None:
+        """Photos written (new or changed), applied after their commit."""
+        with self._lock:  # taken first: a write during the first read waits, then applies
+            if not self._ready or not rows:
+                return
+            self._order = None
+            ids = np.array([r.id for r in rows], np.int64)
+            slots = self.slots(ids)
+            new = slots < 0
+            if new.any():
+                fresh = np.sort(ids[new])
+                if self._n and fresh[0] <= self.ids[self._n - 1]:
+                    # Not after every id held (never from ObjectBox's own ids): start over.
+                    self._ready = False
+                    self._alloc(0)
+                    self._n = self._dead = 0
+                    return
+                self._grow(self._n + len(fresh))
+                self.ids[self._n : self._n + len(fresh)] = fresh
+                self.live[self._n : self._n + len(fresh)] = True
+                self._n += len(fresh)
+                slots = self.slots(ids)
+            for slot, r in zip(slots.tolist(), rows, strict=True):
+                self.taken[slot] = r.taken_ms
+                self.folder[slot] = self.folders.of(r.folder)
+                self.parent[slot] = self.parents.of(parent_of(r.path))
+                self.ext[slot] = self.exts.of(extension_of(r.path))
+                self.orientation[slot] = r.orientation
+            with_vec = [(s, r.embedding) for s, r in zip(slots.tolist(), rows, strict=True)
+                        if r.embedding is not None]
+            if with_vec:
+                at = np.array([s for s, _ in with_vec])
+                vecs = np.asarray([v for _, v in with_vec], np.float32).reshape(len(at), self.dims)
+                codes, scale = quantize(vecs)
+                self.codes[at], self.scale[at] = codes, scale
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Photos removed, applied after their commit."""
+        with self._lock:
+            if not self._ready:
+                return
+            slots = self.slots(np.fromiter(ids, np.int64))
+            slots = slots[slots >= 0]
+            if not len(slots):
+                return
+            self._order = None
+            self._dead += int(self.live[slots].sum())
+            self.live[slots] = False
+            if self._dead * 4 > self._n:
+                self._sweep()
+
+    def set_folder(self, ids: Iterable[int], folder: str) -> None:
+        """Photos moved under another library folder (their paths unchanged)."""
+        with self._lock:
+            if not self._ready:
+                return
+            self._order = None
+            slots = self.slots(np.fromiter(ids, np.int64))
+            self.folder[slots[slots >= 0]] = self.folders.of(folder)
+
+    def _sweep(self) -> None:
+        keep = np.flatnonzero(self.live[: self._n])
+        for name in self._ARRAYS:
+            arr = getattr(self, name)
+            arr[: len(keep)] = arr[keep]
+            arr[len(keep) : self._n] = 0
+        self._n, self._dead = len(keep), 0
+
+    def slots(self, ids: np.ndarray) -> np.ndarray:
+        """Slot of each id, -1 where not held (or removed)."""
+        held = self.ids[: self._n]
+        at = np.searchsorted(held, ids)
+        at = np.minimum(at, max(self._n - 1, 0))
+        ok = (held[at] == ids) & self.live[at] if self._n else np.zeros(len(ids), bool)
+        return np.where(ok, at, -1)
+
+    # ------------------------------------------------------------------ reads
+
+    def mask(self, after_ms: int | None = None, before_ms: int | None = None,
+             folders: Sequence[str] | None = None, prefix: str | None = None,
+             exts: Sequence[str] = (), orientation: int = 0) -> np.ndarray:
+        """Which slots (of the first `self._n`) pass: the same rules as the database query
+        (store_queries._filter_condition). Call with the lock held (see `snapshot`)."""
+        n = self._n
+        m = self.live[:n].copy()
+        if after_ms is not None:
+            m &= self.taken[:n] >= after_ms
+        if before_ms is not None:
+            m &= self.taken[:n] < before_ms
+        if folders is not None:
+            wanted = {self.folders.code[f] for f in folders if f in self.folders.code}
+            m &= np.isin(self.folder[:n], np.array(sorted(wanted), np.int32))
+        if prefix is not None:
+            codes = self.parents.matching(lambda p: p.startswith(prefix))
+            m &= np.isin(self.parent[:n], codes)
+        if exts:
+            lower = {e.lower() for e in exts}
+            m &= np.isin(self.ext[:n], self.exts.matching(lambda e: e in lower))
+        if orientation:
+            m &= self.orientation[:n] == orientation
+        return m
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
+    def newest_first(self) -> np.ndarray:
+        """Live slots by date taken, then id, newest first (kept until the next write)."""
+        if self._order is None:
+            n = self._n
+            slots = np.flatnonzero(self.live[:n])[::-1]  # id descending breaks date ties
+            order = np.argsort(-self.taken[slots], kind="stable")
+            self._order = slots[order]
+        return self._order
+
+    def nearest(self, slots: np.ndarray, vector: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `count` of `slots` with the highest approximate cosine to `vector`: (slots,
+        scores), best first. Scored in chunks that stay in the CPU cache."""
+        q = np.asarray(vector, np.float32).reshape(-1)
+        scores = np.empty(len(slots), np.float32)
+        buf = np.empty((min(4096, len(slots)), self.dims), np.float32)
+        for a in range(0, len(slots), 4096):
+            part = slots[a : a + 4096]
+            b = buf[: len(part)]
+            np.copyto(b, self.codes[part])
+            scores[a : a + len(part)] = (b @ q) * self.scale[part]
+        count = min(count, len(slots))
+        top = np.argpartition(-scores, count - 1)[:count] if count < len(slots) else np.arange(len(slots))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return slots[top], scores[top]
