@@ -87,10 +87,13 @@ def test_filter_counts_equal_brute_force(store: PhotoStore) -> None:
     assert store.count_matching(Filters(folder="/nowhere")) == 0
 
 
-@pytest.mark.parametrize("exact_limit", [0, 10**9], ids=["graph", "exact"])
-def test_filtered_search_equals_brute_force(store: PhotoStore, exact_limit: int,
+@pytest.mark.parametrize(("columns_limit", "exact_limit"), [(0, 0), (0, 10**9), (10**9, 0)],
+                         ids=["graph", "exact", "columns"])
+def test_filtered_search_equals_brute_force(store: PhotoStore, columns_limit: int, exact_limit: int,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both ways of searching a filtered set: the graph with the filter, and exact search."""
+    """Every way of searching a filtered set: the graph with the filter, exact search over
+    the stored vectors, and exact search over the in-memory columns."""
+    monkeypatch.setattr(search_module, "COLUMNS_EXACT_LIMIT", columns_limit)
     monkeypatch.setattr(search_module, "EXACT_FILTERED_LIMIT", exact_limit)
     for f in FILTERS:
         for q in _queries(3, seed=hash(repr(f)) % 1000):

@@ -1,0 +1,154 @@
+"""The in-memory photo columns (db/columns.py) never answer with stale or missing photos: each
+write is seen as soon as it returns, and every answer equals the database's own query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from inphotos.core.search import search
+from inphotos.db.store import PhotoStore, WriteBatch
+from inphotos.records import Filters, PhotoRecord
+
+DIMS = 16
+YEAR_MS = 365 * 24 * 3600 * 1000
+T0 = 1_300_000_000_000
+YEAR3 = Filters(after_ms=T0 + 3 * YEAR_MS, before_ms=T0 + 4 * YEAR_MS)
+CHECKED = [
+    Filters(),
+    YEAR3,
+    Filters(folder="/lib/a"),
+    Filters(folder="/lib/a/x"),
+    Filters(folder="/lib/b/y/"),
+    Filters(types=("png",)),
+    Filters(orientation="portrait", before_ms=T0 + 5 * YEAR_MS),
+]
+
+
+def _vec(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=DIMS)
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+def _photo(i: int, folder: str = "", sub: str = "", year: int = -1, ext: str = "") -> PhotoRecord:
+    folder = folder or ("/lib/a" if i % 2 else "/lib/b")
+    sub = sub or ("x", "y")[i % 3 % 2]
+    ext = ext or ("jpg", "png", "JPG")[i % 3]
+    year = year if year >= 0 else i % 8
+    w, h = ((40, 30), (30, 40))[i % 5 % 2]
+    return PhotoRecord(f"{folder}/{sub}/{i:04d}.{ext}", folder, 1, 1, width=w, height=h,
+                       taken_ms=T0 + year * YEAR_MS + i * 1000, embedding=_vec(i))
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[PhotoStore]:
+    s = PhotoStore(tmp_path / "db", DIMS, "test")
+    s.put_folder("/lib/a")
+    s.put_folder("/lib/b")
+    s.write(WriteBatch(photos=[_photo(i) for i in range(300)]))
+    s.ids_matching(YEAR3)  # the columns are read now: the writes below must keep them in step
+    yield s
+    s.close()
+
+
+def _database_ids(store: PhotoStore, f: Filters, newest_first: bool = False) -> list[int]:
+    """The database's own answer (its query, not the columns)."""
+    p = store.schema.photo
+    qb = store._photos.query(store._filter_condition(f))
+    if newest_first:
+        qb.order_desc(p.taken_ms)
+        qb.order_desc(p.id)
+    return [int(i) for i in qb.build().find_ids()]
+
+
+def _agrees_with_the_database(store: PhotoStore) -> None:
+    for f in CHECKED:
+        truth = _database_ids(store, f)
+        assert sorted(store.ids_matching(f)) == sorted(truth), f
+        assert store.count_matching(f) == len(truth), f
+        assert store.ids_matching(f, newest_first=True) == _database_ids(store, f, True), f
+    assert store.ids_newest_first() == _database_ids(store, Filters(), True)
+    assert [r.id for r in store.newest_page(50)] == _database_ids(store, Filters(), True)[:50]
+
+
+def _found(store: PhotoStore, photo: PhotoRecord, f: Filters) -> bool:
+    """Whether a filtered search for the photo's own vector finds it (and its ids do)."""
+    in_ids = photo.id in store.ids_matching(f)
+    top = search(store, np.asarray(photo.embedding), 5, filters=f).hits
+    assert in_ids == any(h.photo.id == photo.id for h in top), f
+    return in_ids
+
+
+def test_a_photo_added_is_found_right_after_its_write(store: PhotoStore) -> None:
+    new = _photo(1001, folder="/lib/a", sub="x", year=3)
+    store.write(WriteBatch(photos=[new]))
+    assert _found(store, new, YEAR3)
+    assert _found(store, new, Filters(folder="/lib/a/x"))
+    assert not _found(store, new, Filters(folder="/lib/b"))
+    assert store.ids_newest_first()[0] != new.id  # year 3 of 8: not the newest
+    _agrees_with_the_database(store)
+
+
+def test_a_photo_removed_is_gone_right_after_its_write(store: PhotoStore) -> None:
+    gone = store.get_photo(store.ids_matching(YEAR3)[0], with_embedding=True)
+    assert gone is not None
+    store.write(WriteBatch(remove_photo_ids=[gone.id]))
+    assert not _found(store, gone, YEAR3)
+    assert gone.id not in store.ids_newest_first()
+    other = store.get_photo(store.ids_matching(YEAR3)[0], with_embedding=True)
+    assert other is not None
+    store.remove_photos([other.id])
+    assert not _found(store, other, YEAR3)
+    _agrees_with_the_database(store)
+
+
+def test_a_photo_moved_or_redated_is_found_where_it_is_now(store: PhotoStore) -> None:
+    photo = store.get_photo(store.ids_matching(Filters(folder="/lib/a/x"))[0], with_embedding=True)
+    assert photo is not None
+    photo.path = photo.path.replace("/lib/a/x/", "/lib/a/y/")  # moved, keeping its vector and id
+    store.write(WriteBatch(photos=[photo]))
+    assert _found(store, photo, Filters(folder="/lib/a/y"))
+    assert not _found(store, photo, Filters(folder="/lib/a/x"))
+    photo.taken_ms = T0 + 3 * YEAR_MS + 1 if photo.taken_ms >= T0 + 4 * YEAR_MS else T0 + 7 * YEAR_MS
+    in_year3 = photo.taken_ms < T0 + 4 * YEAR_MS
+    store.write(WriteBatch(photos=[photo]))
+    assert _found(store, photo, YEAR3) == in_year3
+    _agrees_with_the_database(store)
+
+
+def test_folders_moved_and_forgotten_are_followed(store: PhotoStore) -> None:
+    store.put_folder("/lib")
+    store.reassign_folder("/lib/a", "/lib")
+    assert store.count_matching(Filters(folder="/lib/a")) == len(_database_ids(store, Filters(folder="/lib/a")))
+    assert store.ids_matching(Filters(), folders=["/lib"]) == _database_ids(store, Filters(folder="/lib"))
+    _agrees_with_the_database(store)
+    store.remove_folder("/lib")
+    assert store.ids_matching(Filters(), folders=["/lib"]) == []
+    assert store.count_matching(Filters(folder="/lib/a/x")) == 0
+    _agrees_with_the_database(store)
+
+
+def test_many_removals_and_additions_stay_in_step(store: PhotoStore) -> None:
+    """Enough removals that the columns sweep out their dead entries, then new photos."""
+    ids = store.ids_matching(Filters())
+    store.write(WriteBatch(remove_photo_ids=ids[::2]))
+    store.write(WriteBatch(photos=[_photo(2000 + i) for i in range(50)]))
+    _agrees_with_the_database(store)
+    store.write(WriteBatch(remove_photo_ids=store.ids_matching(Filters())))
+    assert store.count_matching(YEAR3) == 0
+    assert store.newest_page(10) == []
+    new = _photo(3000, year=3)
+    store.write(WriteBatch(photos=[new]))
+    assert store.ids_matching(YEAR3) == [new.id]
+    assert _found(store, new, YEAR3)
+
+
+def test_vectors_are_read_exactly_without_unmarshalling_rows(store: PhotoStore) -> None:
+    ids = store.ids_matching(Filters())[:40]
+    expected = np.array([r.embedding for r in store.get_photos(ids, with_embedding=True) if r])
+    assert np.array_equal(store.embeddings(ids), expected)
+    missing = store.embeddings([ids[0], 10**9, ids[1]])
+    assert np.array_equal(missing[[0, 2]], expected[:2])
+    assert not missing[1].any()
