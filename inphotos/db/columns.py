@@ -8,21 +8,37 @@ by id: date taken, library folder, parent folder, file type, orientation (as sto
 answer is the database's own), and its vector as int8 with a per-photo scale (512 bytes plus
 4). About 540 bytes a photo: ~540 MB at a million photos, ~27 MB of it the columns.
 
-The arrays are read from the database on first use and then kept in step by the store's own
-writes, applied right after each commit (db/store.py: the one writer's transactions), so a
-photo added, removed, moved or re-dated is found or not found as soon as its write returns.
-Removed photos are marked dead and swept out when they are a quarter of the arrays.
+The arrays are read from the database on first use (the vectors only when a filtered search
+first needs them) and then kept in step by the store's own writes, applied right after each
+commit (db/store.py: the one writer's transactions), so a photo added, removed, moved or
+re-dated is found or not found as soon as its write returns. Removed photos are marked dead
+and swept out when they are a quarter of the arrays.
+
+Reading the columns of a million photos from the database takes seconds, so the store saves
+them (not the vectors: ~35 MB at a million) in a snapshot file beside the database when it
+closes, stamped with the database file's size and modification time. At the next start the
+snapshot is used only if the database file still carries that stamp (any commit changes it)
+and the photo count agrees; the first write of a session deletes it before committing, so a
+crash never leaves a snapshot that a later start could take for current.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import logging
+import os
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from inphotos.fsutil import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +64,6 @@ class Loaded:
     orientation: np.ndarray
     folders: list[str]
     paths: list[str]
-    vectors: Callable[[np.ndarray], np.ndarray]  # float32 vectors of ids (read in chunks)
 
 
 def parent_of(path: str) -> str:
@@ -94,12 +109,18 @@ class PhotoColumns:
 
     GROW = 1.5
 
-    def __init__(self, dims: int, load: Callable[[], Loaded], chunk: int = 20_000) -> None:
+    def __init__(self, dims: int, load: Callable[[], Loaded], chunk: int = 20_000,
+                 snapshot: Path | None = None, stamp: tuple[int, int] | None = None,
+                 count: Callable[[], int] | None = None) -> None:
         self.dims = dims
         self._load = load
         self._chunk = chunk
+        self._snapshot = snapshot
+        self._stamp = stamp  # the database file's (size, mtime_ns) when the store opened
+        self._count = count
         self._lock = threading.RLock()
         self._ready = False
+        self._vectors_ready = False
         self._n = 0  # used slots (live and dead)
         self._dead = 0
         self._order: np.ndarray | None = None  # live slots newest first, until the next write
@@ -136,13 +157,18 @@ class PhotoColumns:
         return sum(getattr(self, name).nbytes for name in self._ARRAYS)
 
     def ensure(self) -> None:
-        """Read every photo from the database, once (later calls return at once)."""
+        """Read every photo's columns (not vectors), once: from the snapshot when it is
+        current, else from the database (later calls return at once)."""
         if self._ready:
             return
         with self._lock:
             if self._ready:
                 return
             t0 = time.perf_counter()
+            if self._read_snapshot():
+                log.info("Photo columns of %d photos read from their snapshot in %.2f s", self._n,
+                         time.perf_counter() - t0)
+                return
             data = self._load()
             n = len(data.ids)
             self._alloc(n)
@@ -154,12 +180,87 @@ class PhotoColumns:
             self.parent[:n] = [self.parents.of(parent_of(p)) for p in data.paths]
             self.ext[:n] = [self.exts.of(extension_of(p)) for p in data.paths]
             self.live[:n] = True
-            for start in range(0, n, self._chunk):
-                vecs = data.vectors(data.ids[start : start + self._chunk])
-                self.codes[start : start + len(vecs)], self.scale[start : start + len(vecs)] = quantize(vecs)
             self._ready = True
-            log.info("Photo columns of %d photos read in %.1f s (%.0f MB)", n,
+            log.info("Photo columns of %d photos read in %.1f s", n, time.perf_counter() - t0)
+
+    def ensure_vectors(self, vectors_of: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Read every photo's vector (as int8), once; `ensure()` first."""
+        self.ensure()
+        if self._vectors_ready:
+            return
+        with self._lock:
+            if self._vectors_ready:
+                return
+            t0 = time.perf_counter()
+            for start in range(0, self._n, self._chunk):
+                end = min(start + self._chunk, self._n)
+                vecs = vectors_of(self.ids[start:end])
+                self.codes[start:end], self.scale[start:end] = quantize(vecs)
+            self._vectors_ready = True
+            log.info("Vectors of %d photos read in %.1f s (columns now %.0f MB)", self._n,
                      time.perf_counter() - t0, self.memory_bytes() / 1e6)
+
+    # ------------------------------------------------------------------ the snapshot
+
+    _SAVED = ("ids", "taken", "folder", "parent", "ext", "orientation")
+
+    def forget_snapshot(self) -> None:
+        """Before the first commit of a session: the snapshot on disk stops being current."""
+        if self._snapshot is not None and self._stamp is not None:
+            self._stamp = None
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._snapshot)
+
+    def save_snapshot(self, stamp: tuple[int, int]) -> None:
+        """Write the columns (read or kept in step this session) for the next start."""
+        if self._snapshot is None or not self._ready:
+            return
+        with self._lock:
+            live = np.flatnonzero(self.live[: self._n])
+            arrays = {name: getattr(self, name)[live] for name in self._SAVED}
+            order = self.newest_first()
+            where = np.empty(self._n, np.int64)
+            where[live] = np.arange(len(live))
+            arrays["order"] = where[order]
+            meta = {"stamp": list(stamp), "count": len(live), "dims": self.dims,
+                    "folders": self.folders.names, "parents": self.parents.names, "exts": self.exts.names}
+            arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        atomic_write(self._snapshot, buf.getvalue(), durable=False)
+
+    def _read_snapshot(self) -> bool:
+        if self._snapshot is None or self._stamp is None or not self._snapshot.exists():
+            return False
+        try:
+            with np.load(self._snapshot, allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+                if tuple(meta["stamp"]) != tuple(self._stamp) or meta["dims"] != self.dims:
+                    return False
+                if self._count is not None and self._count() != meta["count"]:
+                    return False
+                arrays = {name: z[name] for name in (*self._SAVED, "order")}
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as e:
+            log.info("Photo columns snapshot %s not used: %s", self._snapshot, e)
+            return False
+        n = len(arrays["ids"])
+        if any(len(a) != n for a in arrays.values()) or (n and np.any(np.diff(arrays["ids"]) <= 0)):
+            return False
+        order = arrays["order"].astype(np.int64)
+        if n and (order.min() < 0 or order.max() >= n or np.any(np.bincount(order, minlength=n) != 1)):
+            return False
+        self._alloc(n)
+        for name in self._SAVED:
+            getattr(self, name)[:n] = arrays[name]
+        self.live[:n] = True
+        self._n, self._dead = n, 0
+        for codes, names in ((self.folders, meta["folders"]), (self.parents, meta["parents"]),
+                             (self.exts, meta["exts"])):
+            for name in names:
+                codes.of(str(name))
+        self._order = order
+        self._ready = True
+        return True
 
     # ------------------------------------------------------------------ the writer's changes
 
@@ -176,7 +277,7 @@ class PhotoColumns:
                 fresh = np.sort(ids[new])
                 if self._n and fresh[0] <= self.ids[self._n - 1]:
                     # Not after every id held (never from ObjectBox's own ids): start over.
-                    self._ready = False
+                    self._ready = self._vectors_ready = False
                     self._alloc(0)
                     self._n = self._dead = 0
                     return
@@ -193,7 +294,7 @@ class PhotoColumns:
                 self.orientation[slot] = r.orientation
             with_vec = [(s, r.embedding) for s, r in zip(slots.tolist(), rows, strict=True)
                         if r.embedding is not None]
-            if with_vec:
+            if with_vec and self._vectors_ready:
                 at = np.array([s for s, _ in with_vec])
                 vecs = np.asarray([v for _, v in with_vec], np.float32).reshape(len(at), self.dims)
                 codes, scale = quantize(vecs)

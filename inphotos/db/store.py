@@ -55,7 +55,13 @@ from inphotos.db.obx import WriteTx, decode_path, encode_path
 from inphotos.db.obx_columns import int_column, read_vectors, string_column
 from inphotos.db.store_folders import FolderQueries
 from inphotos.db.store_queries import FilterQueries
-from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
+from inphotos.errors import (
+    DamagedDatabaseError,
+    DiskFullError,
+    InPhotosError,
+    NewerFormatError,
+    StoreError,
+)
 from inphotos.fsutil import PRIVATE_FILE_MODE, private_dir
 from inphotos.records import Filters, PhotoRecord, SkippedRecord, orientation_of
 
@@ -79,6 +85,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: The in-memory photo columns saved at close for the next start (db/columns.py).
+COLUMNS_FILE = "columns.npz"
 MAX_DB_SIZE_KB = 256 * 1024 * 1024  # an upper bound, not a reservation: the file grows as needed
 #: How long `close()` waits for calls running on other threads before leaving the close to them.
 CLOSE_WAIT_S = 1.0
@@ -131,13 +139,15 @@ class PhotoStore(FilterQueries, FolderQueries):
             self.schema: Schema = schema_for(dims, str(directory.resolve()))
             if meta:
                 check_files(directory)
+            stamp = self._data_stamp()  # before ObjectBox opens the file
             self._store = self._open(directory)
             with contextlib.suppress(OSError):  # written by objectbox-python under the umask
                 os.chmod(directory / MODEL_JSON, PRIVATE_FILE_MODE)
             self._photos = self._store.box(self.schema.photo)
             self._folders = self._store.box(self.schema.folder)
             self._skipped = self._store.box(self.schema.skipped)
-            self._columns = PhotoColumns(dims, self._read_columns)
+            self._columns = PhotoColumns(dims, self._read_columns, snapshot=directory / COLUMNS_FILE,
+                                         stamp=stamp, count=self._photos.count)
             if meta:
                 self._check_counts(meta)
             if not meta:
@@ -232,6 +242,12 @@ class PhotoStore(FilterQueries, FolderQueries):
         if store is not None:
             store.close()
             self._store = None  # type: ignore[assignment]
+            stamp = self._data_stamp()
+            if stamp is not None and self._lock_held():
+                try:
+                    self._columns.save_snapshot(stamp)
+                except OSError as e:  # only a cache: the next start reads the database
+                    log.info("Photo columns snapshot not saved: %s", e)
         if self._lock:
             self._lock.release()
             self._lock = None
@@ -256,9 +272,31 @@ class PhotoStore(FilterQueries, FolderQueries):
             self.set_meta(photos=0)
 
     def _check_lock(self) -> None:
-        """Before every write: this process still holds the library (see db/lock.py)."""
+        """Before every write: this process still holds the library (see db/lock.py); the
+        columns' snapshot is no longer current once the write commits."""
         if self._lock is not None:
             self._lock.check()
+        columns = getattr(self, "_columns", None)
+        if columns is not None:
+            columns.forget_snapshot()
+
+    def _lock_held(self) -> bool:
+        """Whether this process still holds the library (a snapshot is written only then)."""
+        if self._lock is None:
+            return True
+        try:
+            self._lock.check()
+        except InPhotosError:
+            return False
+        return True
+
+    def _data_stamp(self) -> tuple[int, int] | None:
+        """The database file's (size, mtime_ns): every commit changes it."""
+        try:
+            st = os.stat(self.directory / DATA_FILE)
+        except OSError:
+            return None
+        return st.st_size, st.st_mtime_ns
 
     def size_on_disk(self) -> int:
         p = self.directory / "data.mdb"
@@ -308,6 +346,11 @@ class PhotoStore(FilterQueries, FolderQueries):
         )
 
     @in_use
+    def columns_memory(self) -> int:
+        """Bytes held by the in-memory photo columns and vectors (db/columns.py)."""
+        return self._columns.memory_bytes()
+
+    @in_use
     def count(self) -> int:
         return int(self._photos.count())
 
@@ -352,7 +395,7 @@ class PhotoStore(FilterQueries, FolderQueries):
                 q.close()
         if not (len(ids) == len(taken) == len(orientation) == len(folders) == len(paths)):
             raise StoreError(f"The photo columns of {self.directory} read back uneven")
-        return Loaded(ids, taken, orientation, folders, paths, self._vectors_of)
+        return Loaded(ids, taken, orientation, folders, paths)
 
     def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
         return read_vectors(self._store, self._photos, self.schema.photo.embedding, ids, self.dims)[0]

@@ -39,6 +39,7 @@ class FilterQueries:
 
     if TYPE_CHECKING:
         def embeddings(self, ids: Sequence[int]) -> np.ndarray: ...
+        def _vectors_of(self, ids: np.ndarray) -> np.ndarray: ...
         def count(self) -> int: ...
         def get_photos(
             self, ids: Sequence[int], with_embedding: bool = False
@@ -154,7 +155,7 @@ class FilterQueries:
         stored float vectors (so the order and scores at the top are exact). None when more
         than `limit` photos pass, or a filter has no column form: the graph answers those."""
         cols = self._columns
-        cols.ensure()
+        cols.ensure_vectors(self._vectors_of)
         with cols.lock:
             m = self._mask(filters, folders)
             if m is None:

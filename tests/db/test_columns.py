@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from inphotos.core.search import search
-from inphotos.db.store import PhotoStore, WriteBatch
+from inphotos.db.store import COLUMNS_FILE, PhotoStore, WriteBatch
 from inphotos.records import Filters, PhotoRecord
 
 DIMS = 16
@@ -121,7 +121,8 @@ def test_a_photo_moved_or_redated_is_found_where_it_is_now(store: PhotoStore) ->
 def test_folders_moved_and_forgotten_are_followed(store: PhotoStore) -> None:
     store.put_folder("/lib")
     store.reassign_folder("/lib/a", "/lib")
-    assert store.count_matching(Filters(folder="/lib/a")) == len(_database_ids(store, Filters(folder="/lib/a")))
+    in_a = _database_ids(store, Filters(folder="/lib/a"))
+    assert store.count_matching(Filters(folder="/lib/a")) == len(in_a)
     assert store.ids_matching(Filters(), folders=["/lib"]) == _database_ids(store, Filters(folder="/lib"))
     _agrees_with_the_database(store)
     store.remove_folder("/lib")
@@ -152,3 +153,55 @@ def test_vectors_are_read_exactly_without_unmarshalling_rows(store: PhotoStore) 
     missing = store.embeddings([ids[0], 10**9, ids[1]])
     assert np.array_equal(missing[[0, 2]], expected[:2])
     assert not missing[1].any()
+
+
+def _no_database_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: PhotoStore) -> None:
+        raise AssertionError("the columns were read from the database, not the snapshot")
+
+    monkeypatch.setattr(PhotoStore, "_read_columns", refuse)
+
+
+def test_the_next_start_reads_the_columns_from_their_snapshot(tmp_path, monkeypatch) -> None:
+    with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+        s.put_folder("/lib/a")
+        s.write(WriteBatch(photos=[_photo(i, folder="/lib/a") for i in range(40)]))
+        s.write(WriteBatch(remove_photo_ids=s.ids_matching(YEAR3)[:2]))  # dead entries are not saved
+        expected = {f: _database_ids(s, f) for f in CHECKED}
+        newest = s.ids_newest_first()
+    assert (tmp_path / "db" / COLUMNS_FILE).exists()
+    with monkeypatch.context() as m:
+        _no_database_reads(m)
+        with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+            assert s.ids_newest_first() == newest
+            for f, ids in expected.items():
+                assert sorted(s.ids_matching(f)) == sorted(ids), f
+            new = _photo(500, folder="/lib/a", sub="x", year=3)
+            s.write(WriteBatch(photos=[new]))
+            assert not (tmp_path / "db" / COLUMNS_FILE).exists()  # gone before the commit
+            assert _found(s, new, YEAR3)
+            _agrees_with_the_database(s)
+    with monkeypatch.context() as m:
+        _no_database_reads(m)
+        with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+            assert _found(s, new, Filters(folder="/lib/a/x"))
+
+
+def test_a_snapshot_older_than_the_database_is_not_used(tmp_path) -> None:
+    """A write the columns never saw (an older InPhotos, a crash after the commit) changes the
+    database file, so the snapshot's stamp no longer matches and the database is read."""
+    with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+        s.put_folder("/lib/a")
+        s.write(WriteBatch(photos=[_photo(i, folder="/lib/a") for i in range(20)]))
+        s.ids_matching(YEAR3)
+    with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+        # Re-dated straight in ObjectBox, past the store's writes (the photo count stays).
+        obj = s._photos.get(_database_ids(s, YEAR3)[0])
+        obj.taken_ms = T0 + 6 * YEAR_MS
+        s._photos.put(obj)
+    with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+        assert obj.id not in s.ids_matching(YEAR3)
+        _agrees_with_the_database(s)
+    (tmp_path / "db" / COLUMNS_FILE).write_bytes(b"not a snapshot")
+    with PhotoStore(tmp_path / "db", DIMS, "test") as s:
+        _agrees_with_the_database(s)
