@@ -389,7 +389,7 @@ class PhotoColumns:
             part = slots[a : a + 4096]
             b = buf[: len(part)]
             np.copyto(b, self.codes[part])
-            scores[a : a + len(part)] = (b @ q) * self.scale[part]
+            scores[a : a + len(part)] = np.einsum("ij,j->i", b, q) * self.scale[part]
         count = min(count, len(slots))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(slots) else np.arange(len(slots))
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -167,7 +167,9 @@ class FilterQueries:
             top, approx = cols.nearest(slots, vector, max(count, exact))
             ids = cols.ids[top]
         head = ids[:exact]
-        scores = self.embeddings(head.tolist()) @ np.asarray(vector, np.float32).reshape(-1)
+        # einsum, not BLAS: a threaded BLAS spins its threads for a product this small.
+        q = np.asarray(vector, np.float32).reshape(-1)
+        scores = np.einsum("ij,j->i", self.embeddings(head.tolist()), q)
         order = np.argsort(-scores, kind="stable")
         pairs = [(int(head[i]), float(scores[i])) for i in order]
         pairs += [(int(i), float(s)) for i, s in zip(ids[exact:], approx[exact:], strict=True)]
