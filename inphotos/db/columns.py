@@ -24,7 +24,6 @@ crash never leaves a snapshot that a later start could take for current.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import logging
@@ -120,6 +119,7 @@ class PhotoColumns:
         self._count = count
         self._lock = threading.RLock()
         self._ready = False
+        self._from_snapshot = False
         self._vectors_ready = False
         self._n = 0  # used slots (live and dead)
         self._dead = 0
@@ -208,13 +208,20 @@ class PhotoColumns:
         """Before the first commit of a session: the snapshot on disk stops being current."""
         if self._snapshot is not None and self._stamp is not None:
             self._stamp = None
-            with contextlib.suppress(FileNotFoundError):
+            self._from_snapshot = False
+            try:
                 os.unlink(self._snapshot)
+            except FileNotFoundError:
+                pass
+            except OSError as e:  # still safe: the commit changes the stamp it was saved with
+                log.info("Photo columns snapshot %s not deleted: %s", self._snapshot, e)
 
     def save_snapshot(self, stamp: tuple[int, int]) -> None:
         """Write the columns (read or kept in step this session) for the next start."""
         if self._snapshot is None or not self._ready:
             return
+        if self._from_snapshot and self._stamp == tuple(stamp):
+            return  # read from the snapshot and nothing written since: it is still current
         with self._lock:
             live = np.flatnonzero(self.live[: self._n])
             arrays = {name: getattr(self, name)[live] for name in self._SAVED}
@@ -259,7 +266,7 @@ class PhotoColumns:
             for name in names:
                 codes.of(str(name))
         self._order = order
-        self._ready = True
+        self._ready = self._from_snapshot = True
         return True
 
     # ------------------------------------------------------------------ the writer's changes

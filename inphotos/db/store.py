@@ -281,9 +281,10 @@ class PhotoStore(FilterQueries, FolderQueries):
             columns.forget_snapshot()
 
     def _lock_held(self) -> bool:
-        """Whether this process still holds the library (a snapshot is written only then)."""
+        """Whether this process still holds the library (a snapshot is written only then: a
+        store opened without the lock may have missed another process's writes)."""
         if self._lock is None:
-            return True
+            return False
         try:
             self._lock.check()
         except InPhotosError:
