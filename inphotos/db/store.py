@@ -243,9 +243,10 @@ class PhotoStore(FilterQueries, FolderQueries):
             store.close()
             self._store = None  # type: ignore[assignment]
             stamp = self._data_stamp()
-            if stamp is not None and self._lock_held():
+            columns = getattr(self, "_columns", None)
+            if stamp is not None and columns is not None and self._lock_held():
                 try:
-                    self._columns.save_snapshot(stamp)
+                    columns.save_snapshot(stamp)
                 except OSError as e:  # only a cache: the next start reads the database
                     log.info("Photo columns snapshot not saved: %s", e)
         if self._lock:
