@@ -32,8 +32,9 @@ FILTER_OVERSAMPLE = 8
 #: Up to this many photos the graph is searched exhaustively (exact, a few ms); above it,
 #: 200+ candidates give recall@10 of 0.98-0.99 (docs/benchmarks.md).
 EXHAUSTIVE_LIMIT = 3000
-#: A filter keeping at most this many photos is searched exactly over their vectors (reading
-#: a vector costs ~35 us in objectbox-python, so this stays small; above it, the graph).
+#: Where the in-memory columns cannot answer a filter (a file type with a dot in it), one
+#: keeping at most this many photos is searched exactly over their stored vectors; above
+#: it, the graph.
 EXACT_FILTERED_LIMIT = 3000
 #: A filter keeping at most this many photos is searched exactly over the in-memory vectors
 #: (~0.3 ms per 1,000 photos on a quiet core); above it (10 % of a million), the graph.
