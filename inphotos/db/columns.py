@@ -391,12 +391,9 @@ class PhotoColumns:
         scores), best first. Scored in chunks that stay in the CPU cache."""
         q = np.asarray(vector, np.float32).reshape(-1)
         scores = np.empty(len(slots), np.float32)
-        buf = np.empty((min(4096, len(slots)), self.dims), np.float32)
         for a in range(0, len(slots), 4096):
             part = slots[a : a + 4096]
-            b = buf[: len(part)]
-            np.copyto(b, self.codes[part])
-            scores[a : a + len(part)] = np.einsum("ij,j->i", b, q) * self.scale[part]
+            scores[a : a + len(part)] = np.einsum("ij,j->i", self.codes[part], q) * self.scale[part]
         count = min(count, len(slots))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(slots) else np.arange(len(slots))
         top = top[np.argsort(-scores[top], kind="stable")]
