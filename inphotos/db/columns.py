@@ -119,6 +119,7 @@ class PhotoColumns:
         self._count = count
         self._lock = threading.RLock()
         self._ready = False
+        self.version = 0  # counts changes: what was computed from the columns is stale after one
         self._from_snapshot = False
         self._vectors_ready = False
         self._n = 0  # used slots (live and dead)
@@ -277,6 +278,7 @@ class PhotoColumns:
             if not self._ready or not rows:
                 return
             self._order = None
+            self.version += 1
             ids = np.array([r.id for r in rows], np.int64)
             slots = self.slots(ids)
             new = slots < 0
@@ -317,10 +319,17 @@ class PhotoColumns:
             if not len(slots):
                 return
             self._order = None
+            self.version += 1
             self._dead += int(self.live[slots].sum())
             self.live[slots] = False
             if self._dead * 4 > self._n:
                 self._sweep()
+
+    def changed(self) -> None:
+        """Something a filter depends on changed outside the columns (the library folders):
+        what was computed from them is stale."""
+        with self._lock:
+            self.version += 1
 
     def set_folder(self, ids: Iterable[int], folder: str) -> None:
         """Photos moved under another library folder (their paths unchanged)."""
@@ -328,6 +337,7 @@ class PhotoColumns:
             if not self._ready:
                 return
             self._order = None
+            self.version += 1
             slots = self.slots(np.fromiter(ids, np.int64))
             self.folder[slots[slots >= 0]] = self.folders.of(folder)
 

@@ -60,6 +60,7 @@ class FolderQueries:
             obj.last_scan_ms = last_scan_ms
         self._check_lock()
         self._folders.put(obj)
+        self._columns.changed()  # a folder filter may now be a library folder, not a prefix
         if added:
             self._save_folder_list()
         return FolderRecord(path, obj.added_ms, obj.last_scan_ms, bool(obj.online), obj.id)
@@ -80,6 +81,7 @@ class FolderQueries:
             if obj is not None:
                 self._folders.remove(obj.id)
         self._columns.remove(gone)
+        self._columns.changed()
         self._save_folder_list()
         return removed
 
@@ -103,6 +105,7 @@ class FolderQueries:
             if obj is not None:
                 self._folders.remove(obj.id)
         self._columns.set_folder([o.id for o in objs], enc_new)
+        self._columns.changed()
         self._save_folder_list()
 
     @in_use

@@ -35,6 +35,7 @@ class FilterQueries:
     schema: Schema
     _photos: Any
     _columns: PhotoColumns
+    _nearest_cache: tuple[Any, int, np.ndarray, np.ndarray, list[tuple[int, float]]] | None = None
     dims: int
 
     if TYPE_CHECKING:
@@ -156,24 +157,32 @@ class FilterQueries:
         than `limit` photos pass, or a filter has no column form: the graph answers those."""
         cols = self._columns
         cols.ensure_vectors(self._vectors_of)
-        with cols.lock:
-            m = self._mask(filters, folders)
-            if m is None:
-                return None
-            slots = np.flatnonzero(m)
-            if limit is not None and len(slots) > limit:
-                return None
-            exact = min(count, RESCORED) + RESCORE_MARGIN
-            top, approx = cols.nearest(slots, vector, max(count, exact))
-            ids = cols.ids[top]
-        head = ids[:exact]
-        # einsum, not BLAS: a threaded BLAS spins its threads for a product this small.
         q = np.asarray(vector, np.float32).reshape(-1)
-        scores = np.einsum("ij,j->i", self.embeddings(head.tolist()), q)
-        order = np.argsort(-scores, kind="stable")
-        pairs = [(int(head[i]), float(scores[i])) for i in order]
-        pairs += [(int(i), float(s)) for i, s in zip(ids[exact:], approx[exact:], strict=True)]
-        return pairs[:count]
+        key = (q.tobytes(), filters, None if folders is None else tuple(sorted(folders)))
+        with cols.lock:
+            # A search asks again for a deeper pool (its cut-off): the same query over the
+            # same columns reuses its ranking instead of scoring every photo again.
+            cached = self._nearest_cache
+            if cached is None or cached[0] != key or cached[1] != cols.version:
+                m = self._mask(filters, folders)
+                if m is None:
+                    return None
+                slots = np.flatnonzero(m)
+                if limit is not None and len(slots) > limit:
+                    return None
+                top, approx = cols.nearest(slots, q, len(slots))
+                cached = self._nearest_cache = (key, cols.version, cols.ids[top], approx, [])
+        _, _, ids, approx, head = cached
+        exact = min(min(count, RESCORED) + RESCORE_MARGIN, len(ids))
+        if len(head) < exact:
+            # einsum, not BLAS: a threaded BLAS spins its threads for a product this small.
+            top = ids[:exact]
+            scores = np.einsum("ij,j->i", self.embeddings(top.tolist()), q)
+            order = np.argsort(-scores, kind="stable")
+            head[:] = [(int(top[i]), float(scores[i])) for i in order]
+        tail = min(count, len(ids))
+        return head[:count] + [(int(i), float(s)) for i, s in
+                               zip(ids[exact:tail], approx[exact:tail], strict=True)]
 
     @in_use
     def taken_of(self, ids: Sequence[int]) -> list[int]:

@@ -205,3 +205,21 @@ def test_a_snapshot_older_than_the_database_is_not_used(tmp_path) -> None:
     (tmp_path / "db" / COLUMNS_FILE).write_bytes(b"not a snapshot")
     with PhotoStore(tmp_path / "db", DIMS, "test") as s:
         _agrees_with_the_database(s)
+
+
+def test_the_same_query_again_after_a_write_sees_the_write(store: PhotoStore) -> None:
+    """A query's ranking is reused for its deeper pools, never across a write or a new folder."""
+    q = _vec(5)
+    first = store.nearest_matching(q, 5, YEAR3)
+    assert first is not None
+    store.write(WriteBatch(remove_photo_ids=[first[0][0]]))
+    again = store.nearest_matching(q, 5, YEAR3)
+    assert again is not None
+    assert first[0][0] not in {i for i, _ in again}
+    assert [i for i, _ in again][:4] == [i for i, _ in first][1:5]
+    inside = Filters(folder="/lib/a/x")
+    before = store.nearest_matching(q, 300, inside)
+    store.put_folder("/lib/a/x")  # now a library folder of its own, holding no photos yet
+    after = store.nearest_matching(q, 300, inside)
+    assert before
+    assert after == [] == _database_ids(store, inside)
