@@ -5,10 +5,11 @@ library, which makes the ranking exact there (tests compare it with brute force)
 least 200 in a big one, which keeps recall@10 near 0.99 at a million photos.
 
 `search()` adds filters, the relevance cut-off (core/relevance.py) and the order by date.
-Filters are conditions of the database query itself. ObjectBox applies them to the graph's
-candidates, so a filter that keeps a fraction f of the library is given about 1/f times more
-candidates; a filter that keeps few photos (EXACT_FILTERED_LIMIT) is searched exactly over
-its own vectors instead, where the graph would need almost the whole library.
+A filter that keeps up to COLUMNS_EXACT_LIMIT photos is searched exactly over their vectors
+held in memory (db/columns.py: int8, the best scored again from the stored vectors), where
+the graph would need most of the library as candidates. A wider filter goes through the graph
+with the filter as a condition of the database query: ObjectBox applies it to the graph's
+candidates, so a filter that keeps a fraction f of the library is given about 1/f times more.
 """
 
 from __future__ import annotations
@@ -32,9 +33,13 @@ FILTER_OVERSAMPLE = 8
 #: Up to this many photos the graph is searched exhaustively (exact, a few ms); above it,
 #: 200+ candidates give recall@10 of 0.98-0.99 (docs/benchmarks.md).
 EXHAUSTIVE_LIMIT = 3000
-#: A filter keeping at most this many photos is searched exactly over their vectors (reading
-#: a vector costs ~35 us in objectbox-python, so this stays small; above it, the graph).
+#: Where the in-memory columns cannot answer a filter (a file type with a dot in it), one
+#: keeping at most this many photos is searched exactly over their stored vectors; above
+#: it, the graph.
 EXACT_FILTERED_LIMIT = 3000
+#: A filter keeping at most this many photos is searched exactly over the in-memory vectors
+#: (~0.3 ms per 1,000 photos on a quiet core); above it (10 % of a million), the graph.
+COLUMNS_EXACT_LIMIT = 100_000
 #: How many ranked photos a cut-off search counts at most; beyond, counts show as "N+".
 MAX_POOL = 20_000
 ANY = Filters()
@@ -125,6 +130,10 @@ def ranked(
     if count <= 0 or matching == 0:
         return []
     count = min(count, matching)
+    if narrowed:
+        exact = store.nearest_matching(vector, count, filters, folders, limit=COLUMNS_EXACT_LIMIT)
+        if exact is not None:
+            return exact
     if narrowed and matching <= EXACT_FILTERED_LIMIT:
         ids = matching_ids if matching_ids is not None else store.ids_matching(filters, folders)
         scores = store.embeddings(ids) @ np.asarray(vector, np.float32).reshape(-1)
@@ -218,12 +227,11 @@ def search(
         matched = len(matches)
         weaker = sum(1 for _, s in pairs if scale.weak <= s < scale.cutoff)
         listed = pairs if include_weaker else matches
-    if sort == "date":  # the listed photos' records, sorted here: the database would sort all
-        score_of = dict(listed)
-        everyone = [r for r in store.get_photos(list(score_of)) if r is not None]
-        everyone.sort(key=lambda r: (r.taken_ms, r.id), reverse=True)
-        page = [(r.id, score_of[r.id]) for r in everyone[offset:want]]
-        records: list[PhotoRecord | None] = list(everyone[offset:want])
+    if sort == "date":  # the listed photos by their dates (the columns'), then the page's records
+        taken = store.taken_of([i for i, _ in listed])
+        by_date = sorted(zip(taken, listed, strict=True), key=lambda t: (t[0], t[1][0]), reverse=True)
+        page = [pair for _, pair in by_date[offset:want]]
+        records: list[PhotoRecord | None] = store.get_photos([i for i, _ in page])
     else:
         page = listed[offset:want]
         records = store.get_photos([i for i, _ in page])

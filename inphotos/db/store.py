@@ -27,6 +27,7 @@ import numpy as np
 import objectbox
 from objectbox import Store
 
+from inphotos.db.columns import ColumnRow, Loaded, PhotoColumns
 from inphotos.db.entities import ORIENTATION_CODES, TAKEN_SOURCES, Schema, schema_for
 from inphotos.db.failures import store_error
 from inphotos.db.guard import in_use, now_ms
@@ -51,11 +52,18 @@ from inphotos.db.meta import (
     write_meta,
 )
 from inphotos.db.obx import WriteTx, decode_path, decode_paths, encode_path, encode_paths
+from inphotos.db.obx_columns import int_column, read_vectors, string_column
 from inphotos.db.store_folders import FolderQueries
 from inphotos.db.store_frames import FrameQueries
 from inphotos.db.store_links import Link, LinkArrays, LinkQueries
 from inphotos.db.store_queries import FilterQueries
-from inphotos.errors import DamagedDatabaseError, DiskFullError, NewerFormatError, StoreError
+from inphotos.errors import (
+    DamagedDatabaseError,
+    DiskFullError,
+    InPhotosError,
+    NewerFormatError,
+    StoreError,
+)
 from inphotos.fsutil import PRIVATE_FILE_MODE, private_dir
 from inphotos.records import Filters, PhotoRecord, SkippedRecord, orientation_of
 
@@ -81,6 +89,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: The in-memory photo columns saved at close for the next start (db/columns.py).
+COLUMNS_FILE = "columns.npz"
 MAX_DB_SIZE_KB = 256 * 1024 * 1024  # an upper bound, not a reservation: the file grows as needed
 #: How long `close()` waits for calls running on other threads before leaving the close to them.
 CLOSE_WAIT_S = 1.0
@@ -136,6 +146,7 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
             self.schema: Schema = schema_for(dims, str(directory.resolve()))
             if meta:
                 check_files(directory)
+            stamp = self._data_stamp()  # before ObjectBox opens the file
             self._store = self._open(directory)
             with contextlib.suppress(OSError):  # written by objectbox-python under the umask
                 os.chmod(directory / MODEL_JSON, PRIVATE_FILE_MODE)
@@ -144,6 +155,8 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
             self._skipped = self._store.box(self.schema.skipped)
             self._links = self._store.box(self.schema.link)
             self._frames = self._store.box(self.schema.frame)
+            self._columns = PhotoColumns(dims, self._read_columns, snapshot=directory / COLUMNS_FILE,
+                                         stamp=stamp, count=self._photos.count)
             if meta:
                 self._check_counts(meta)
             if not meta:
@@ -238,6 +251,13 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
         if store is not None:
             store.close()
             self._store = None  # type: ignore[assignment]
+            stamp = self._data_stamp()
+            columns = getattr(self, "_columns", None)
+            if stamp is not None and columns is not None and self._lock_held():
+                try:
+                    columns.save_snapshot(stamp)
+                except OSError as e:  # only a cache: the next start reads the database
+                    log.info("Photo columns snapshot not saved: %s", e)
         if self._lock:
             self._lock.release()
             self._lock = None
@@ -262,9 +282,32 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
             self.set_meta(photos=0)
 
     def _check_lock(self) -> None:
-        """Before every write: this process still holds the library (see db/lock.py)."""
+        """Before every write: this process still holds the library (see db/lock.py); the
+        columns' snapshot is no longer current once the write commits."""
         if self._lock is not None:
             self._lock.check()
+        columns = getattr(self, "_columns", None)
+        if columns is not None:
+            columns.forget_snapshot()
+
+    def _lock_held(self) -> bool:
+        """Whether this process still holds the library (a snapshot is written only then: a
+        store opened without the lock may have missed another process's writes)."""
+        if self._lock is None:
+            return False
+        try:
+            self._lock.check()
+        except InPhotosError:
+            return False
+        return True
+
+    def _data_stamp(self) -> tuple[int, int] | None:
+        """The database file's (size, mtime_ns): every commit changes it."""
+        try:
+            st = os.stat(self.directory / DATA_FILE)
+        except OSError:
+            return None
+        return st.st_size, st.st_mtime_ns
 
     def size_on_disk(self) -> int:
         p = self.directory / "data.mdb"
@@ -318,6 +361,11 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
         )
 
     @in_use
+    def columns_memory(self) -> int:
+        """Bytes held by the in-memory photo columns and vectors (db/columns.py)."""
+        return self._columns.memory_bytes()
+
+    @in_use
     def count(self) -> int:
         return int(self._photos.count())
 
@@ -342,11 +390,35 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
     @in_use
     def embeddings(self, ids: Sequence[int]) -> np.ndarray:
         """Vectors for `ids`, in order (rows of a missing id are zero)."""
-        out = np.zeros((len(ids), self.dims), np.float32)
-        for i, o in enumerate(self._photos.get_many(list(ids))):
-            if o is not None:
-                out[i] = o.embedding
-        return out
+        if not len(ids):
+            return np.zeros((0, self.dims), np.float32)
+        return read_vectors(self._store, self._photos, self.schema.photo.embedding, ids, self.dims)[0]
+
+    def _read_columns(self) -> Loaded:
+        """Every photo's filter columns (db/columns.py), read in one transaction; vectors are
+        read afterwards in chunks (a write in between is applied after the read)."""
+        p = self.schema.photo
+        with self._store.read_tx():
+            q = self._photos.query().build()
+            try:
+                ids = int_column(q, p.id)
+                taken = int_column(q, p.taken_ms)
+                orientation = int_column(q, p.orientation, bits=32)
+                folders = string_column(q, p.folder)
+                paths = string_column(q, p.path)
+            finally:
+                q.close()
+        if not (len(ids) == len(taken) == len(orientation) == len(folders) == len(paths)):
+            raise StoreError(f"The photo columns of {self.directory} read back uneven")
+        return Loaded(ids, taken, orientation, folders, paths)
+
+    def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        return read_vectors(self._store, self._photos, self.schema.photo.embedding, ids, self.dims)[0]
+
+    @staticmethod
+    def _column_row(entity: Any, photo_id: int) -> ColumnRow:
+        return ColumnRow(photo_id, entity.taken_ms, entity.folder, entity.path, entity.orientation,
+                         entity.embedding)
 
     @in_use
     def all_embeddings(self) -> tuple[np.ndarray, np.ndarray]:
@@ -457,6 +529,9 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
                 frames = r.frames if r.frames is not None else carried.get(r.id)
                 if frames:
                     self._put_frames(int(i), frames)
+        # Committed: the in-memory columns follow before anyone hears the write is done.
+        self._columns.remove([*batch.remove_photo_ids, *replaced])
+        self._columns.put([self._column_row(e, int(i)) for e, i in zip(entities, ids, strict=True)])
         return [int(i) for i in ids]
 
     @in_use
@@ -469,4 +544,5 @@ class PhotoStore(FilterQueries, FolderQueries, LinkQueries, FrameQueries):
             self._remove_frames_of(ids)
             removed = int(self._photos.remove_many(list(ids)))
             self._drop_links_of(ids)
+        self._columns.remove(ids)
         return removed

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from inphotos.db.columns import PhotoColumns
 from inphotos.db.entities import Schema
 from inphotos.db.guard import in_use, now_ms
 from inphotos.db.obx import WriteTx, decode_path, encode_path
@@ -23,6 +24,7 @@ class FolderQueries:
     _folders: Any
     _skipped: Any
     _store: Any
+    _columns: PhotoColumns
 
     if TYPE_CHECKING:
         def get_photos(
@@ -60,6 +62,7 @@ class FolderQueries:
             obj.last_scan_ms = last_scan_ms
         self._check_lock()
         self._folders.put(obj)
+        self._columns.changed()  # a folder filter may now be a library folder, not a prefix
         if added:
             self._save_folder_list()
         return FolderRecord(path, obj.added_ms, obj.last_scan_ms, bool(obj.online), obj.id)
@@ -73,13 +76,16 @@ class FolderQueries:
         self._check_lock()
         with WriteTx(self._store):
             q = self._photos.query(p.folder.equals(enc)).build()
-            self._drop_links_of([int(i) for i in q.find_ids()])
-            self._remove_frames_of([int(i) for i in q.find_ids()])
+            gone = [int(i) for i in q.find_ids()]
+            self._drop_links_of(gone)
+            self._remove_frames_of(gone)
             removed = int(q.remove())
             self._skipped.query(s.folder.equals(enc)).build().remove()
             obj = self._folder_obj(path)
             if obj is not None:
                 self._folders.remove(obj.id)
+        self._columns.remove(gone)
+        self._columns.changed()
         self._save_folder_list()
         return removed
 
@@ -102,6 +108,8 @@ class FolderQueries:
             obj = self._folder_obj(old)
             if obj is not None:
                 self._folders.remove(obj.id)
+        self._columns.set_folder([o.id for o in objs], enc_new)
+        self._columns.changed()
         self._save_folder_list()
 
     @in_use

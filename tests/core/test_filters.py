@@ -87,10 +87,13 @@ def test_filter_counts_equal_brute_force(store: PhotoStore) -> None:
     assert store.count_matching(Filters(folder="/nowhere")) == 0
 
 
-@pytest.mark.parametrize("exact_limit", [0, 10**9], ids=["graph", "exact"])
-def test_filtered_search_equals_brute_force(store: PhotoStore, exact_limit: int,
+@pytest.mark.parametrize(("columns_limit", "exact_limit"), [(0, 0), (0, 10**9), (10**9, 0)],
+                         ids=["graph", "exact", "columns"])
+def test_filtered_search_equals_brute_force(store: PhotoStore, columns_limit: int, exact_limit: int,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both ways of searching a filtered set: the graph with the filter, and exact search."""
+    """Every way of searching a filtered set: the graph with the filter, exact search over
+    the stored vectors, and exact search over the in-memory columns."""
+    monkeypatch.setattr(search_module, "COLUMNS_EXACT_LIMIT", columns_limit)
     monkeypatch.setattr(search_module, "EXACT_FILTERED_LIMIT", exact_limit)
     for f in FILTERS:
         for q in _queries(3, seed=hash(repr(f)) % 1000):
@@ -199,3 +202,54 @@ def test_timeline_pages_split_photos_of_the_same_moment_without_gaps(tmp_path) -
             before = (page[-1].taken_ms, page[-1].id)
         assert got == s.ids_newest_first()
         assert len(got) == 7
+
+
+@pytest.mark.slow
+def test_an_index_run_is_seen_by_the_next_filtered_search(library, photos) -> None:
+    """Through the index run (the one writer): a photo added, moved, re-dated or removed on
+    disk is found, or not, by the next filtered search and browse, with the columns in use."""
+    import os
+
+    from tests.conftest import make_photo
+
+    def year(y: int) -> Filters:
+        return Filters(after_ms=_utc_ms(y), before_ms=_utc_ms(y + 1))
+
+    def listed(f: Filters) -> set[str]:
+        searched = {h.photo.path for h in library.search_text("a photo", k=100, filters=f)}
+        browsed = {h.photo.path for h in library.browse(f, k=100).hits}
+        assert searched == browsed, f
+        return searched
+
+    library.add_folder(photos)
+    library.index()
+    assert listed(Filters(folder=str(photos / "trip")))  # the columns are read now
+    new = make_photo(photos / "new" / "late.jpg", seed=99)
+    os.utime(new, (_utc_ms(2005) / 1000 + 3600,) * 2)  # no EXIF date: the file's time counts
+    library.index()
+    assert listed(year(2005)) == {str(new)}
+    assert str(new) in listed(Filters(folder=str(photos / "new")))
+
+    moved = photos / "trip" / "late.jpg"
+    new.rename(moved)
+    library.index()
+    assert listed(year(2005)) == {str(moved)}
+    assert str(moved) in listed(Filters(folder=str(photos / "trip")))
+    assert listed(Filters(folder=str(photos / "new"))) == set()
+
+    os.utime(moved, (_utc_ms(2010) / 1000 + 3600,) * 2)
+    library.index()
+    assert listed(year(2005)) == set()
+    assert listed(year(2010)) == {str(moved)}
+
+    moved.unlink()
+    library.index()
+    assert listed(year(2010)) == set()
+    assert str(moved) not in listed(Filters(folder=str(photos / "trip")))
+    assert library.store.ids_newest_first() == library.store.ids_matching(Filters(), newest_first=True)
+
+
+def _utc_ms(year: int) -> int:
+    import datetime as dt
+
+    return int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp() * 1000)
