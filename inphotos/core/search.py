@@ -133,7 +133,7 @@ def ranked(
     if narrowed:
         exact = store.nearest_matching(vector, count, filters, folders, limit=COLUMNS_EXACT_LIMIT)
         if exact is not None:
-            return exact
+            return by_best_frames(store, vector, exact, count, filters, folders)
     if narrowed and matching <= EXACT_FILTERED_LIMIT:
         ids = matching_ids if matching_ids is not None else store.ids_matching(filters, folders)
         scores = store.embeddings(ids) @ np.asarray(vector, np.float32).reshape(-1)
@@ -161,6 +161,29 @@ def ranked(
         candidates *= 4
     pairs.sort(key=lambda p: -p[1])
     return pairs[:count]
+
+
+def by_best_frames(
+    store: PhotoStore,
+    vector: np.ndarray,
+    pairs: list[tuple[int, float]],
+    count: int,
+    filters: Filters,
+    folders: Sequence[str] | None,
+) -> list[tuple[int, float]]:
+    """`pairs` ranked by the photos' own vectors, with every video that passes the filter
+    scored as its best frame instead (the in-memory columns hold one vector per row: a video's
+    first frame). Videos are few beside photos, so all that pass are looked at."""
+    if store.frame_count() == 0 or (filters.types and "video" not in filters.types):
+        return pairs
+    videos = store.ids_matching(dataclasses.replace(filters, types=("video",)), folders)
+    frames = store.best_frames(videos, vector)
+    if not frames:
+        return pairs
+    scores = dict(pairs)
+    for i, (_, score) in frames.items():
+        scores[i] = max(scores.get(i, -1.0), score)
+    return sorted(scores.items(), key=lambda p: -p[1])[:count]
 
 
 def search(
