@@ -26,7 +26,9 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("InPhotos")
     paths = app_paths(tempfile.mkdtemp(prefix="inphotos-shots-")).ensure()
-    settings = Settings(model=model, thumbnail_size=180)
+    # No stacks: a random-weight model puts different pictures within the duplicates' distance,
+    # which would stack photos that are not copies (docs/make_duplicates_screenshot.py shows them).
+    settings = Settings(model=model, thumbnail_size=180, stack_duplicates=False)
     win = open_window(paths, settings)
     win.resize(1400, 860)
     win.show()
