@@ -50,6 +50,18 @@ class Schema:
     frame: Any = None  # a video's sampled frames (core/video.py says why they have their own box)
 
 
+def _vector_index(dims: int) -> Any:
+    """An embedding property with its HNSW index (photos and videos' frames search alike)."""
+    return Float32Vector(
+        index=HnswIndex(
+            dimensions=dims,
+            distance_type=VectorDistanceType.COSINE,
+            neighbors_per_node=HNSW_NEIGHBORS,
+            indexing_search_count=HNSW_EF_CONSTRUCTION,
+        )
+    )
+
+
 _schemas: dict[tuple[int, str], Schema] = {}
 _names = itertools.count()
 
@@ -85,14 +97,7 @@ def schema_for(dims: int, database: str) -> Schema:
         height = Int32
         taken_ms = Int64(index=Index())
         indexed_ms = Int64
-        embedding = Float32Vector(
-            index=HnswIndex(
-                dimensions=dims,
-                distance_type=VectorDistanceType.COSINE,
-                neighbors_per_node=HNSW_NEIGHBORS,
-                indexing_search_count=HNSW_EF_CONSTRUCTION,
-            )
-        )
+        embedding = _vector_index(dims)
         # Added in format 2 (0 in rows written before: "unknown", see core/plan.py).
         ctime_ns = Int64
         # Added for search filters (ObjectBox adds them to an older database, whose rows read 0 until
@@ -139,14 +144,7 @@ def schema_for(dims: int, database: str) -> Schema:
         id = Id
         photo_id = Int64(index=Index())
         time_ms = Int64
-        embedding = Float32Vector(
-            index=HnswIndex(
-                dimensions=dims,
-                distance_type=VectorDistanceType.COSINE,
-                neighbors_per_node=HNSW_NEIGHBORS,
-                indexing_search_count=HNSW_EF_CONSTRUCTION,
-            )
-        )
+        embedding = _vector_index(dims)
 
     model = Model()
     for entity in (Photo, Folder, Skipped, DupLink, Frame):

@@ -59,18 +59,20 @@ class LinkQueries:
     if TYPE_CHECKING:
         def _check_lock(self) -> None: ...
 
+    def _link_objects(self, max_distance: float | None) -> list[Any]:
+        """The stored pair objects, within `max_distance` when given."""
+        if max_distance is None:
+            return list(self._links.get_all())
+        q = self._links.query(self.schema.link.distance.less_or_equal(float(max_distance))).build()
+        try:
+            return list(q.find())
+        finally:
+            q.close()
+
     @in_use
     def links(self, max_distance: float | None = None) -> list[Link]:
         """Every stored pair (within `max_distance` when given)."""
-        box = self._links
-        if max_distance is None:
-            objs = box.get_all()
-        else:
-            q = box.query(self.schema.link.distance.less_or_equal(float(max_distance))).build()
-            try:
-                objs = q.find()
-            finally:
-                q.close()
+        objs = self._link_objects(max_distance)
         return [Link(int(o.a), int(o.b), float(o.distance), bool(o.exact)) for o in objs]
 
     @in_use
@@ -108,15 +110,7 @@ class LinkQueries:
     def link_arrays(self, max_distance: float | None = None) -> LinkArrays:
         """`links()` as arrays (a, b, distance, exact): what reading groups at scale needs
         (a million-photo library holds tens of thousands of pairs)."""
-        box = self._links
-        if max_distance is None:
-            objs = box.get_all()
-        else:
-            q = box.query(self.schema.link.distance.less_or_equal(float(max_distance))).build()
-            try:
-                objs = q.find()
-            finally:
-                q.close()
+        objs = self._link_objects(max_distance)
         n = len(objs)
         return LinkArrays(
             np.fromiter((o.a for o in objs), np.int64, n),
