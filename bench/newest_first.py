@@ -19,7 +19,6 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -36,22 +35,13 @@ YEAR_S = 365 * 24 * 3600
 
 
 def make_folder(n: int) -> Path:
-    """`n` 640×480 JPEGs with file times spread over five years (made once, then reused)."""
-    from PIL import Image
+    """`n` 640×480 JPEGs (bench.instant's) with file times spread over five years."""
+    from bench.instant import make_photos
 
-    folder = DATA / f"newest-{n}"
-    if folder.exists() and len(list(folder.glob("*.jpg"))) == n:
-        return folder
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(7)
-    yy, xx = np.mgrid[0:480, 0:640].astype(np.float32)
+    folder = make_photos(DATA / f"newest-{n}", n)
+    rng = np.random.default_rng(7)  # the same times every run
     now = time.time()
-    for i in range(n):
-        base, g = rng.random(3) * 255, rng.random((2, 3)) * 2 - 1
-        img = base + xx[..., None] * g[0] * 0.4 + yy[..., None] * g[1] * 0.5
-        path = folder / f"p{i:05d}.jpg"
-        Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(path, quality=85)
+    for path in sorted(folder.glob("*.jpg")):
         t = now - float(rng.random()) * 5 * YEAR_S
         os.utime(path, (t, t))
     return folder
