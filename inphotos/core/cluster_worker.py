@@ -16,12 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from inphotos.core import raw
 from inphotos.core.imaging import Decoded as ImageDecoded
 from inphotos.core.imaging import check_regular_file, decode
-from inphotos.core.pipeline import Decoded, decode_file
+from inphotos.core.pipeline import Decoded, decode_file, embed_decoded
 from inphotos.core.thumbs import encode_thumbnail
 from inphotos.core.video import is_video_name
 from inphotos.errors import DecodeError
@@ -100,15 +98,7 @@ class ClusterWorker:
         else:
             results = [self._decode(d, source) for d, source in items]
         good = [r for r in results if not r.error and r.pixels is not None]
-        if good:
-            # A video brings one image per sampled frame (core/video.py); a photo one.
-            images = [r.pixels if r.frame_ms else r.pixels[None] for r in good]  # type: ignore[index]
-            vectors = self.embedder.encode_pixels(np.concatenate(images))  # type: ignore[arg-type]
-            ends = np.cumsum([len(i) for i in images])  # type: ignore[arg-type]
-            for r, vecs in zip(good, np.split(vectors, ends[:-1]), strict=True):
-                r.vector = np.array(vecs[0], np.float32)
-                if r.frame_ms:
-                    r.frame_vectors = np.asarray(vecs, np.float32)
+        embed_decoded(self.embedder.encode_pixels, good)
         for r in results:
             r.pixels = None
         return results

@@ -19,7 +19,13 @@ import numpy as np
 
 from inphotos.core.control import Cancelled, Control
 from inphotos.core.duplicates import link_photos, pairs_of
-from inphotos.core.pipeline import Decoded, background_priority, decode_workers, decoded_batches
+from inphotos.core.pipeline import (
+    Decoded,
+    background_priority,
+    decode_workers,
+    decoded_batches,
+    embed_decoded,
+)
 from inphotos.core.plan import Move, Plan, ProgressFn, Work, plan
 from inphotos.core.protocols import Embedder
 from inphotos.core.thumbs import ThumbnailCache
@@ -237,18 +243,7 @@ class Indexer:
         here = [d for d in good if d.vector is None]  # a cluster sends vectors, not pixels
         if here:
             assert embedder is not None
-            # A video brings one image per sampled frame; its row's vector is its first frame's.
-            images: list[np.ndarray] = [
-                d.pixels if d.frame_ms else d.pixels[None] for d in here  # type: ignore[index,misc]
-            ]
-            stacked = np.concatenate(images)  # the model still gets batches of batch_size
-            every = np.concatenate([embedder.encode_pixels(stacked[i : i + self.batch_size])
-                                    for i in range(0, len(stacked), self.batch_size)])
-            ends = np.cumsum([len(i) for i in images])
-            for d, vecs in zip(here, np.split(every, ends[:-1]), strict=True):
-                d.vector = vecs[0]
-                if d.frame_ms:
-                    d.frame_vectors = vecs
+            embed_decoded(embedder.encode_pixels, here, self.batch_size)
         for d in good:
             vec = d.vector
             assert vec is not None

@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -135,6 +135,27 @@ class Decoded:
     duration_ms: int = 0
     #: A video decoded on a cluster: the vectors of its frames (`vector` is the first's).
     frame_vectors: np.ndarray | None = None
+
+
+def embed_decoded(
+    encode: Callable[[np.ndarray], np.ndarray], decoded: Sequence[Decoded], batch_size: int = 0
+) -> None:
+    """Embed decoded files in place: a photo's `vector`, and a video's too (its first frame's)
+    with `frame_vectors`, one per sampled frame. The model is given `batch_size` images at a
+    time (0: all at once), however many frames the videos bring."""
+    if not decoded:
+        return
+    images: list[np.ndarray] = [
+        d.pixels if d.frame_ms else d.pixels[None] for d in decoded  # type: ignore[index,misc]
+    ]
+    stacked = np.concatenate(images)
+    step = batch_size if batch_size > 0 else len(stacked)
+    every = np.concatenate([encode(stacked[i : i + step]) for i in range(0, len(stacked), step)])
+    ends = np.cumsum([len(i) for i in images])
+    for d, vecs in zip(decoded, np.split(every, ends[:-1]), strict=True):
+        d.vector = np.asarray(vecs[0], np.float32)
+        if d.frame_ms:
+            d.frame_vectors = np.asarray(vecs, np.float32)
 
 
 def decode_file(
