@@ -60,15 +60,6 @@ class Cli:
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, tiny_model: str,
-        monkeypatch: pytest.MonkeyPatch) -> Cli:
-    # --home is applied through the environment; make sure it is restored afterwards.
-    monkeypatch.setenv(HOME_ENV, "placeholder")
-    monkeypatch.delenv(HOME_ENV)
-    return Cli(capsys, tmp_path / "home", tiny_model)
-
-
-@pytest.fixture
 def indexed(run: Cli, photos: Path) -> Cli:
     assert run("index", photos).rc == 0
     return run

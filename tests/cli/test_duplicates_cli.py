@@ -13,17 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from inphotos.paths import HOME_ENV
 from tests.cli.test_cli import Cli
 from tests.conftest import make_photo
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, tiny_model: str,
-        monkeypatch: pytest.MonkeyPatch) -> Cli:
-    monkeypatch.setenv(HOME_ENV, "placeholder")  # --home sets it: restored afterwards
-    monkeypatch.delenv(HOME_ENV)
-    return Cli(capsys, tmp_path / "home", tiny_model)
 
 
 @pytest.fixture

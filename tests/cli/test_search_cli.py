@@ -18,11 +18,6 @@ from tests.helpers import make_colour_photo
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, tiny_model: str) -> Cli:
-    return Cli(capsys, tmp_path / "home", tiny_model)
-
-
-@pytest.fixture
 def indexed(run: Cli, photos: Path) -> Cli:
     make_photo(photos / "tall.png", seed=40, size=(120, 200), fmt="PNG")
     assert run("index", photos).rc == 0

@@ -12,7 +12,7 @@ import pytest
 
 from inphotos.errors import ModelError
 from inphotos.ml.models import check_spec, parse_spec
-from tests.cli.test_cli import Cli, run  # noqa: F401 - fixture
+from tests.cli.test_cli import Cli
 
 
 @pytest.mark.parametrize(("spec", "words"), [
@@ -46,14 +46,14 @@ def test_published_models_pass_the_early_check() -> None:
         check_spec(parse_spec(spec))
 
 
-def test_an_empty_model_name_is_an_error_not_the_default(run: Cli) -> None:  # noqa: F811
+def test_an_empty_model_name_is_an_error_not_the_default(run: Cli) -> None:
     with pytest.raises(SystemExit) as exit_:
         run("--model", "", "stats", model=False)
     assert exit_.value.code == 2
     assert "needs a model name" in run.capsys.readouterr().err
 
 
-def test_index_of_a_folder_already_covered_reindexes_nothing(run: Cli, photos: Path) -> None:  # noqa: F811
+def test_index_of_a_folder_already_covered_reindexes_nothing(run: Cli, photos: Path) -> None:
     assert run("index", photos).rc == 0
     again = run("index", photos / "trip")
     assert again.rc == 0
@@ -62,7 +62,7 @@ def test_index_of_a_folder_already_covered_reindexes_nothing(run: Cli, photos: P
     assert "Indexed:" not in again.out
 
 
-def test_index_of_a_library_folder_again_brings_it_up_to_date(run: Cli, photos: Path) -> None:  # noqa: F811
+def test_index_of_a_library_folder_again_brings_it_up_to_date(run: Cli, photos: Path) -> None:
     from tests.conftest import make_photo
 
     assert run("index", photos).rc == 0
@@ -74,7 +74,7 @@ def test_index_of_a_library_folder_again_brings_it_up_to_date(run: Cli, photos: 
 
 
 def test_folders_add_of_a_parent_says_which_folders_it_takes_over(
-    run: Cli, photos: Path  # noqa: F811
+    run: Cli, photos: Path
 ) -> None:
     assert run("folders", "add", photos / "trip").rc == 0
     parent = run("folders", "add", photos)
@@ -82,7 +82,7 @@ def test_folders_add_of_a_parent_says_which_folders_it_takes_over(
     assert f"it now covers {photos / 'trip'}" in parent.err
 
 
-def test_searching_an_empty_library_says_to_index_first(run: Cli) -> None:  # noqa: F811
+def test_searching_an_empty_library_says_to_index_first(run: Cli) -> None:
     result = run("search", "a cat")
     assert result.rc == 1
     assert "inphotos index" in result.err

@@ -8,19 +8,10 @@ from pathlib import Path
 import pytest
 
 from inphotos.args import parse_args
-from inphotos.paths import HOME_ENV
 from tests.cli.test_cli import Cli
 from tests.helpers import make_colour_video
 
 RED, GREEN = (220, 30, 30), (30, 200, 40)
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, tiny_model: str,
-        monkeypatch: pytest.MonkeyPatch) -> Cli:
-    monkeypatch.setenv(HOME_ENV, "placeholder")
-    monkeypatch.delenv(HOME_ENV)
-    return Cli(capsys, tmp_path / "home", tiny_model)
 
 
 @pytest.mark.slow
