@@ -25,6 +25,8 @@ from inphotos.paths import AppPaths, resource, use_home
 if TYPE_CHECKING:
     from PyQt6.QtWidgets import QWidget
 
+    from inphotos.core.library import Library
+
 log = logging.getLogger(__name__)
 
 #: How long a launch waits for a previous InPhotos that is quitting to let go of the library.
@@ -181,10 +183,11 @@ def already_running_message(window_shown: bool) -> str:
 
 
 def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]
-    """Opens a model's library with the current settings (called on a worker thread)."""
-    from inphotos.core.library import Library
+    """Opens a model's library with the current settings (called on a worker thread, which
+    imports the engine: the window is up before it loads)."""
 
     def open_library(model: str) -> Library:
+        from inphotos.core.library import Library
         from inphotos.ml.models import check_spec, parse_spec
 
         check_spec(parse_spec(model))  # a missing model folder is known before torch loads
@@ -201,9 +204,10 @@ def library_opener(paths: AppPaths, settings: Settings):  # type: ignore[no-unty
 
 def library_repairer(paths: AppPaths, settings: Settings):  # type: ignore[no-untyped-def]
     """Rebuilds a damaged index from the photos, keeping its folders (on a worker thread)."""
-    from inphotos.core.library import Library
 
     def repair(model: str) -> Library:
+        from inphotos.core.library import Library
+
         return Library.repair(
             paths, model, device=settings.device, precision=settings.precision,
             batch_size=settings.batch_size, workers=settings.decode_workers,

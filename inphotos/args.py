@@ -24,7 +24,7 @@ COMMANDS = ("index", "search", "similar", "folders", "stats", "albums", "check",
 
 
 class _Version(argparse.Action):
-    """`--version`, looked up only when asked for (importlib.metadata costs ~0.1 s a start)."""
+    """`--version`."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
         from inphotos import __version__

@@ -6,8 +6,10 @@ may import them while the engine stays behind the workers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # vectors are numpy arrays; the window starts without loading numpy
+    import numpy as np
 
 
 @dataclass(slots=True)

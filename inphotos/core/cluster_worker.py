@@ -16,12 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from inphotos.core import raw
+from inphotos.core.formats import is_raw_name, is_video_name
 from inphotos.core.imaging import Decoded as ImageDecoded
 from inphotos.core.imaging import check_regular_file, decode
 from inphotos.core.pipeline import Decoded, decode_file, embed_decoded
 from inphotos.core.thumbs import encode_thumbnail
-from inphotos.core.video import is_video_name
 from inphotos.errors import DecodeError
 from inphotos.ml.pixels import PixelSpec
 
@@ -124,7 +123,7 @@ class ClusterWorker:
         """A file this computer sent as bytes. LibRaw and the video decoder read files, so a
         camera RAW or a video is written to a temporary file of its own kind first; the rest
         decode from memory."""
-        if not (raw.is_raw_name(name) or is_video_name(name)):
+        if not (is_raw_name(name) or is_video_name(name)):
             return decode(io.BytesIO(data), spec, want_thumbnail=self.want_thumbnails)
         with tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as tmp:
             tmp.write(data)

@@ -16,7 +16,6 @@ import stat
 import threading
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
 import numpy as np
@@ -24,6 +23,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from inphotos.core import heic, raw
 from inphotos.core.exif import exif_bytes_taken_ms, exif_taken_ms
+from inphotos.core.formats import RAW_EXTENSIONS, is_raw_name, is_video_name
 from inphotos.errors import DecodeError
 from inphotos.ml.pixels import PixelSpec
 
@@ -99,7 +99,7 @@ def avif_supported() -> bool:
 MISSING_DECODER_REASONS = {
     ".avif": "AVIF photos need a Pillow built with AVIF: install it with 'pip install -U pillow'",
     ".jxl": "JPEG XL photos need pillow-jxl-plugin: install it with 'pip install pillow-jxl-plugin'",
-    **dict.fromkeys(raw.RAW_EXTENSIONS, raw.NEEDS_RAWPY),
+    **dict.fromkeys(RAW_EXTENSIONS, raw.NEEDS_RAWPY),
 }
 
 
@@ -290,7 +290,7 @@ def open_upright(
     stands in for the full image when its long side is at least `min_size` and its short side
     at least `min_short` (see core/raw.py and core/heic.py).
     """
-    from inphotos.core.video import is_video_name, open_frame
+    from inphotos.core.video import open_frame
 
     register_heif()
     if isinstance(path, (str, os.PathLike)):  # (bytes sent to a cluster worker have no name)
@@ -299,7 +299,7 @@ def open_upright(
         missing = missing_decoder(path)
         if missing:
             raise DecodeError(missing)
-        if raw.is_raw_name(path):
+        if is_raw_name(path):
             return _open_raw(path, min_size, min_short)
     if min_size and isinstance(path, (str, os.PathLike)) and heic.is_heif_name(path):
         found = heic.open_thumbnail(path, min_size, min_short)
@@ -424,12 +424,3 @@ def load_preview(path: str | os.PathLike[str], max_side: int) -> Image.Image:
     return flatten(rgb, checker=2 * THUMB_CHECKER)
 
 
-def is_image_name(name: str) -> bool:
-    """Whether a file name has one of the image extensions InPhotos indexes."""
-    return Path(name).suffix.lower() in IMAGE_EXTENSIONS
-
-
-IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif",
-     ".avif", ".jxl"}
-) | raw.RAW_EXTENSIONS

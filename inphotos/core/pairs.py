@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
-from inphotos.core.raw import RAW_EXTENSIONS
+from inphotos.core.formats import RAW_EXTENSIONS
 from inphotos.records import FILE_TYPES
 
 #: The motion half of an iPhone Live Photo, found beside its picture.

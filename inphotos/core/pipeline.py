@@ -22,11 +22,12 @@ import numpy as np
 from PIL import Image
 
 from inphotos.core.control import Control
+from inphotos.core.formats import is_video_name
 from inphotos.core.imaging import THUMB_SIZE, DecodeError, check_regular_file, decode, fingerprint
 from inphotos.core.imaging import Decoded as PhotoDecoded
 from inphotos.core.plan import Work
 from inphotos.core.thumbs import ThumbnailCache
-from inphotos.core.video import MAX_FRAMES, DecodedVideo, decode_video, is_video_name
+from inphotos.core.video import MAX_FRAMES, DecodedVideo, decode_video
 from inphotos.ml.pixels import PixelSpec
 
 log = logging.getLogger(__name__)

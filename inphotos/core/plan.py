@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inphotos.core.control import Control
+from inphotos.core.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from inphotos.core.imaging import (
-    IMAGE_EXTENSIONS,
     MISSING_DECODER_REASONS,
     fingerprint,
     missing_decoder,
@@ -24,7 +24,6 @@ from inphotos.core.imaging import (
 )
 from inphotos.core.pairs import LIVE_VIDEO_EXTENSIONS, pair_up
 from inphotos.core.scanner import ELSEWHERE, READ, FileEntry, WalkLog, walk_images
-from inphotos.core.video import VIDEO_EXTENSIONS
 from inphotos.db.store import PhotoStore
 from inphotos.records import IndexProgress, PhotoRecord
 

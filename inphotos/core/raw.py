@@ -33,9 +33,6 @@ from inphotos.errors import DecodeError
 
 log = logging.getLogger(__name__)
 
-RAW_EXTENSIONS = frozenset(
-    {".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".dng", ".pef", ".srw"}
-)
 #: The reason a RAW file is skipped when rawpy is missing (core/plan.py retries such files
 #: once it is installed).
 NEEDS_RAWPY = "camera RAW files need rawpy: install it with 'pip install rawpy'"
@@ -45,11 +42,6 @@ _FLIP_TO_ORIENTATION = {0: 1, 1: 2, 2: 4, 3: 3, 4: 5, 5: 8, 6: 6, 7: 7}
 
 _rawpy: Any = None
 _rawpy_lock = threading.Lock()
-
-
-def is_raw_name(name: str | os.PathLike[str]) -> bool:
-    """Whether a file name has a camera RAW extension."""
-    return os.path.splitext(os.fspath(name))[1].lower() in RAW_EXTENSIONS
 
 
 def rawpy_module() -> Any:

@@ -17,7 +17,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from inphotos.core.imaging import IMAGE_EXTENSIONS
+from inphotos.core.formats import IMAGE_EXTENSIONS
 from inphotos.core.pairs import LIVE_VIDEO_EXTENSIONS
 
 #: What the walk yields: photos, and the videos that may be a Live Photo's (core/pairs.py).

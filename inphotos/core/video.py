@@ -31,7 +31,6 @@ import math
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,6 @@ from inphotos.errors import DecodeError
 
 log = logging.getLogger(__name__)
 
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
 #: One sample every this many seconds ...
 STEP_S = 15.0
 #: ... but at least this many (one a second for clips shorter than that) ...
@@ -52,11 +50,6 @@ MAX_FRAMES = MAX_FRAMES_PER_VIDEO
 #: Packets read after a seek before giving up on that sample (a file whose index points
 #: nowhere must not be read to its end).
 MAX_PACKETS_PER_SAMPLE = 400
-
-
-def is_video_name(name: str | os.PathLike[str]) -> bool:
-    """Whether a file name has one of the video extensions InPhotos indexes."""
-    return Path(name).suffix.lower() in VIDEO_EXTENSIONS
 
 
 def sample_times(duration_s: float, max_frames: int = MAX_FRAMES) -> list[float]:

@@ -15,10 +15,17 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
+
+#: The geometry before the first photos arrive. numpy is imported where photos are laid
+#: out, not here: it loads with the library on a worker thread, and the window, which makes
+#: an empty layout, is on screen before that (~0.1 s sooner).
+_NOTHING: Any = ()
 
 #: Extreme shapes are boxed as if they were this wide or narrow (a 10:1 panorama alone in a
 #: row would make it a sliver); the photo is fitted inside its box.
@@ -28,6 +35,8 @@ DEFAULT_ASPECT = 4 / 3  # a photo whose size is not known yet
 
 def box_aspects(widths: np.ndarray, heights: np.ndarray) -> np.ndarray:
     """The width/height of the boxes photos of `widths` × `heights` get."""
+    import numpy as np
+
     known = (widths > 0) & (heights > 0)
     ratio = np.divide(widths, heights, out=np.full(len(widths), DEFAULT_ASPECT), where=known)
     return np.clip(ratio, MIN_ASPECT, MAX_ASPECT)
@@ -48,14 +57,14 @@ class JustifiedLayout:
         self.row_height = max(1, row_height)
         self.spacing = spacing
         self.header_height = header_height
-        self._aspects = np.zeros(0, np.float64)
+        self._aspects: np.ndarray = _NOTHING
         self._labels: list[str] = []
-        self._x = np.zeros(0, np.int64)
-        self._w = np.zeros(0, np.int64)
-        self._row = np.zeros(0, np.int64)  # the layout row of each item
-        self._row_y = np.zeros(0, np.int64)  # top of each row's photos
-        self._row_h = np.zeros(0, np.int64)
-        self._row_first = np.zeros(0, np.int64)  # first item of each row
+        self._x: np.ndarray = _NOTHING
+        self._w: np.ndarray = _NOTHING
+        self._row: np.ndarray = _NOTHING  # the layout row of each item
+        self._row_y: np.ndarray = _NOTHING  # top of each row's photos
+        self._row_h: np.ndarray = _NOTHING
+        self._row_first: np.ndarray = _NOTHING  # first item of each row
         self._row_label: list[str] = []  # the header above the row ("" none)
         self._open = False  # the last row is unfilled: more photos may join it
         self._bottom = 0  # y below the last row
@@ -73,13 +82,21 @@ class JustifiedLayout:
 
     def reset(self, aspects: Sequence[float] | np.ndarray, labels: Sequence[str]) -> None:
         """Lay out these items instead of the ones there."""
-        self._aspects = np.asarray(aspects, np.float64).reshape(-1)
+        if len(aspects):
+            import numpy as np
+
+            self._aspects = np.asarray(aspects, np.float64).reshape(-1)
+        else:
+            self._aspects = _NOTHING
         self._labels = list(labels)
         self._relayout_from_row(0)
 
     def extend(self, aspects: Sequence[float] | np.ndarray, labels: Sequence[str]) -> None:
         """Items appended at the end: only they and the last unfilled row are laid out."""
-        self._aspects = np.concatenate([self._aspects, np.asarray(aspects, np.float64).reshape(-1)])
+        import numpy as np
+
+        added = np.asarray(aspects, np.float64).reshape(-1)
+        self._aspects = np.concatenate([np.asarray(self._aspects, np.float64), added])
         self._labels.extend(labels)
         rows = len(self._row_y)
         self._relayout_from_row(rows - 1 if self._open and rows else rows)
@@ -106,6 +123,8 @@ class JustifiedLayout:
         n = len(a)
         if not n:
             return
+        import numpy as np
+
         width, target, gap, header = self.width, self.row_height, self.spacing, self.header_height
         labels = self._labels[first:]
         breaks = [i for i in range(n) if labels[i]] + [n]  # where a month starts
@@ -150,12 +169,16 @@ class JustifiedLayout:
         right = np.rint(ends_x - shift).astype(np.int64)
         right[(en - 1)[fill]] = width  # the rounding never leaves a ragged right edge
         base = len(self._row_y)
-        self._x = np.concatenate([self._x, left])
-        self._w = np.concatenate([self._w, np.maximum(1, right - left)])
-        self._row = np.concatenate([self._row, row_index + base])
-        self._row_y = np.concatenate([self._row_y, tops])
-        self._row_h = np.concatenate([self._row_h, rounded])
-        self._row_first = np.concatenate([self._row_first, st + first])
+
+        def grown(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+            return np.concatenate([np.asarray(old, np.int64), new])
+
+        self._x = grown(self._x, left)
+        self._w = grown(self._w, np.maximum(1, right - left))
+        self._row = grown(self._row, row_index + base)
+        self._row_y = grown(self._row_y, tops)
+        self._row_h = grown(self._row_h, rounded)
+        self._row_first = grown(self._row_first, st + first)
         self._row_label.extend(labels[i] for i in starts)
         self._open = not bool(fill[-1])
         self._bottom = int(tops[-1] + rounded[-1] + gap)
@@ -194,6 +217,8 @@ class JustifiedLayout:
         """The row at or just above `y` (0 above the first; -1 when empty)."""
         if not len(self._row_y):
             return -1
+        import numpy as np
+
         return max(0, int(np.searchsorted(self._row_y, y, "right")) - 1)
 
     def items_between(self, top: int, bottom: int) -> range:

@@ -11,14 +11,16 @@ import logging
 import os
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
 from PyQt6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
 
 from inphotos.records import PhotoRecord, format_duration
 from inphotos.ui.justified import box_aspects
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +288,10 @@ class PhotoModel(QAbstractListModel):
         array operations, straight from the records."""
         photos = self._photos[first:end]
         n = len(photos)
+        if not n:  # the empty grid the window opens with: no numpy needed yet
+            return cast("np.ndarray", ()), []
+        import numpy as np  # loaded by then: the library that sent the photos needs it
+
         aspects = box_aspects(np.fromiter((p.width for p in photos), np.float64, n),
                               np.fromiter((p.height for p in photos), np.float64, n))
         labels = [""] * len(photos)

@@ -7,8 +7,7 @@ layer where Qt meets the engine.
 
 from __future__ import annotations
 
-from inphotos.core.imaging import IMAGE_EXTENSIONS, is_image_name
-from inphotos.core.video import VIDEO_EXTENSIONS, is_video_name
+from inphotos.core.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_image_name, is_video_name
 from inphotos.errors import ModelError
 from inphotos.ml.models import RECOMMENDED, Recommended, parse_spec
 

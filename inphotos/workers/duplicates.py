@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from inphotos.core.duplicates import CAPTURE_DISTANCE, DEFAULT_THRESHOLD
 from inphotos.errors import InPhotosError
 from inphotos.records import DuplicateGroup, TrashReport
 from inphotos.workers.indexing import WriteJob
@@ -24,7 +23,7 @@ from inphotos.workers.thumbnails import ThumbnailLoader
 if TYPE_CHECKING:
     from inphotos.workers.session import LibrarySession
 
-__all__ = ["CAPTURE_DISTANCE", "DEFAULT_THRESHOLD", "DuplicatesService", "Overview"]
+__all__ = ["DuplicatesService", "Overview"]
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,6 @@ class DuplicatesService(QObject):
     def __init__(self, session: LibrarySession, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.threshold = DEFAULT_THRESHOLD
         self._runner = Runner(1, "inphotos-duplicates", self)
         self._runner.finished.connect(self._on_finished)
         self._runner.failed.connect(self._on_failed)
@@ -71,17 +69,17 @@ class DuplicatesService(QObject):
 
     def load_groups(self) -> None:
         """Read the groups again (answered by `groups_ready`; an older request is dropped)."""
-        lib, threshold = self.session.lib, self.threshold
+        lib = self.session.lib
         self._generation["groups"] += 1
         self._runner.submit("groups", self._generation["groups"],
-                            lambda: (*lib.duplicate_overview(threshold, GROUPS_SHOWN),
+                            lambda: (*lib.duplicate_overview(limit=GROUPS_SHOWN),
                                      lib.duplicates_pending()))
 
     def load_stacks(self) -> None:
         """Read which photos stack together in the grid (answered by `stacks_ready`)."""
-        lib, threshold = self.session.lib, self.threshold
+        lib = self.session.lib
         self._generation["stacks"] += 1
-        self._runner.submit("stacks", self._generation["stacks"], lambda: lib.duplicate_stacks(threshold))
+        self._runner.submit("stacks", self._generation["stacks"], lambda: lib.duplicate_stacks())
 
     def trash(self, photo_ids: Sequence[int]) -> None:
         """Move these photos' files to the system trash, on the writer thread."""

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from inphotos.core.library import Library
 from inphotos.records import PhotoRecord
 from inphotos.workers.indexing import IndexService, WriteJob
 from inphotos.workers.runner import Runner
+
+if TYPE_CHECKING:  # the engine loads on a worker thread, after the window is up
+    from inphotos.core.library import Library
 
 log = logging.getLogger(__name__)
 

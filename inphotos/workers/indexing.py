@@ -13,14 +13,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from inphotos.core.control import Control
-from inphotos.core.library import Library
 from inphotos.errors import ModelError
 from inphotos.records import IndexProgress, IndexReport
 from inphotos.workers.runner import Runner
+
+if TYPE_CHECKING:  # the engine loads on a worker thread, after the window is up
+    from inphotos.core.library import Library
 
 log = logging.getLogger(__name__)
 

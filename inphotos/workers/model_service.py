@@ -11,12 +11,15 @@ import socket
 import threading
 import time
 import urllib.parse
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from inphotos.core.library import Library
 from inphotos.errors import DownloadError, ModelError
 from inphotos.workers.runner import Runner
+
+if TYPE_CHECKING:  # the engine loads on a worker thread, after the window is up
+    from inphotos.core.library import Library
 
 log = logging.getLogger(__name__)
 

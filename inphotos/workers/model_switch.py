@@ -10,16 +10,19 @@ everything as it was. The switch talks to the window through its signals only.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from inphotos.core.library import Library
 from inphotos.errors import InPhotosError
 from inphotos.records import IndexProgress, IndexReport
 from inphotos.workers.indexing import IndexService
 from inphotos.workers.model_service import ModelService
 from inphotos.workers.runner import Runner
 from inphotos.workers.session import LibrarySession
+
+if TYPE_CHECKING:  # the engine loads on a worker thread, after the window is up
+    from inphotos.core.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +64,8 @@ class ModelSwitch(QObject):
         self._runner.submit("open", 0, open_and_seed)
 
     def _on_opened(self, _kind: str, _generation: int, library: object) -> None:
-        assert isinstance(library, Library)
-        self.library = library
-        self.model = ModelService(library, self)
+        self.library = cast("Library", library)
+        self.model = ModelService(self.library, self)
         self.model.model_ready.connect(self._on_model_ready)
         self.model.model_failed.connect(self._fail)
         self.model.download_progress.connect(

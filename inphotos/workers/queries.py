@@ -18,17 +18,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QImage
 
-from inphotos.core.imaging import load_preview
-from inphotos.core.library import Library
-from inphotos.core.video import is_video_name, video_still
 from inphotos.errors import InPhotosError
 from inphotos.records import Filters, Hit, PhotoRecord, SearchRequest, SearchResult
 from inphotos.workers.runner import Runner
+
+if TYPE_CHECKING:  # the engine loads on a worker thread, after the window is up
+    from inphotos.core.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +359,10 @@ def _year(taken_ms: int) -> int:
 def _decode(path: str, max_side: int, at_ms: int = 0) -> QImage:
     """A photo as an upright QImage no larger than `max_side` (on a worker thread); a
     video's frame at `at_ms`."""
+    from inphotos.core.formats import is_video_name
+    from inphotos.core.imaging import load_preview
+    from inphotos.core.video import video_still
+
     if at_ms > 0 and is_video_name(path):
         rgb = video_still(path, max_side, at_ms)
     else:

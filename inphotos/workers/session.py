@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from inphotos.core.library import Library
 from inphotos.errors import InPhotosError, ModelError, UserError
 from inphotos.records import FolderInfo
 from inphotos.workers.explore import ExploreService
@@ -26,10 +25,13 @@ from inphotos.workers.queries import QueryService
 from inphotos.workers.runner import Runner
 from inphotos.workers.thumbnails import ThumbnailLoader
 
+if TYPE_CHECKING:  # the engine loads on a worker thread, after the window is up
+    from inphotos.core.library import Library
+
 log = logging.getLogger(__name__)
 
 #: Opens the library of a model (by its name); runs on a worker thread.
-Opener = Callable[[str], Library]
+Opener = Callable[[str], "Library"]
 
 ADD_FOLDER = "add-folder"
 REMOVE_FOLDER = "remove-folder"

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QImage
 
-from inphotos.core.imaging import DecodeError
-from inphotos.core.thumbs import ThumbnailCache
+from inphotos.errors import DecodeError
 from inphotos.records import PhotoRecord
 from inphotos.workers.runner import Runner
+
+if TYPE_CHECKING:  # the engine loads on a worker thread, after the window is up
+    from inphotos.core.thumbs import ThumbnailCache
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from inphotos.core.imaging import is_image_name
+from inphotos.core.formats import is_image_name, is_video_name
 from inphotos.core.pairs import is_companion_name
 from inphotos.core.scanner import is_skipped_name
-from inphotos.core.video import is_video_name
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inphotos.core import video
+from inphotos.core import formats, video
 from inphotos.core.library import Library
 from inphotos.errors import DecodeError
 from inphotos.paths import app_paths
@@ -75,7 +75,7 @@ def test_frames_are_sampled_evenly_within_caps() -> None:
 @pytest.mark.parametrize("ext", ["mp4", "mov", "m4v", "mkv", "webm", "avi"])
 def test_each_container_gives_its_frames_at_their_times(tmp_path: Path, ext: str) -> None:
     path = make_colour_video(tmp_path / f"clip.{ext}", [RED, GREEN, BLUE])
-    assert video.is_video_name(path.name.upper())
+    assert formats.is_video_name(path.name.upper())
     v = video.read_frames(path, 32)
     assert v.duration_ms == 3000
     assert (v.width, v.height) == (96, 64)

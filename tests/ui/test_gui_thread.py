@@ -106,16 +106,16 @@ def test_adding_a_folder_twice_says_so_and_changes_nothing(qtbot, window, photos
 def test_copy_image_decodes_off_the_gui_thread(qtbot, window, photos: Path, monkeypatch) -> None:
     from PyQt6.QtGui import QGuiApplication
 
-    from inphotos.workers import queries
+    from inphotos.core import imaging
 
     decoded_on_gui: list[bool] = []
-    real = queries.load_preview
+    real = imaging.load_preview
 
     def spy(path, side):  # type: ignore[no-untyped-def]
         decoded_on_gui.append(_on_gui_thread())
         return real(path, side)
 
-    monkeypatch.setattr(queries, "load_preview", spy)
+    monkeypatch.setattr(imaging, "load_preview", spy)  # the worker imports it when it decodes
     with qtbot.waitSignal(window.session.index.finished, timeout=WAIT):
         window.add_folder(str(photos))
     qtbot.waitUntil(lambda: window.photo_model.rowCount() == 12, timeout=WAIT)
