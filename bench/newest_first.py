@@ -11,6 +11,9 @@ each run the script checks that exactly those photos are the ones stored.
 
 `first_1000_newest_searchable_s` goes into bench/results.json and docs/benchmarks.md, with
 the time the same machine took per photo, so the figure reads against this machine's speed.
+`--baseline` also times, in the same session, runs that compile the image tower before the
+first photo (what indexing did before the compile waited for the newest photos), as
+`..._compile_first_s`: the two runs alternate so that both see the same machine.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import logging
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,12 +56,14 @@ def newest(folder: Path, first: int) -> set[str]:
     return {str(p) for p in files[:first]}
 
 
-def one_run(spec: str, folder: Path, first: int) -> dict[str, Any]:
+def one_run(spec: str, folder: Path, first: int, compile_first: bool = False) -> dict[str, Any]:
     from inphotos.core.control import Control
     from inphotos.core.library import Library
+    from inphotos.ml import embedder, fast
     from inphotos.paths import use_home
     from inphotos.records import IndexProgress
 
+    embedder.EAGER_FIRST_PHOTOS = 0 if compile_first else fast.EAGER_FIRST_PHOTOS
     with tempfile.TemporaryDirectory() as home:
         lib = Library(use_home(home).ensure(), spec)
         lib.embedder  # noqa: B018 - the model loads first, as in the app (measured apart)
@@ -83,17 +89,34 @@ def one_run(spec: str, folder: Path, first: int) -> dict[str, Any]:
             "stored": len(stored)}
 
 
+def in_new_process(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.newest_first", "--one-run", "--photos", str(args.photos),
+               "--first", str(args.first), *extra]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--photos", type=int, default=10_000)
     p.add_argument("--first", type=int, default=1000)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--baseline", action="store_true", help="also time compile-first runs")
+    p.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--compile-first", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     spec = b32_model()
     folder = make_folder(args.photos)
-    runs = [one_run(spec, folder, args.first) for _ in range(args.runs)]
-    log.info("runs: %s", runs)
+    if args.one_run:  # a run in a process of its own: no compiled graph left from an earlier one
+        print(json.dumps(one_run(spec, folder, args.first, args.compile_first)))
+        return 0
+    runs, baseline = [], []
+    for _ in range(args.runs):
+        runs.append(in_new_process(args))
+        if args.baseline:
+            baseline.append(in_new_process(args, "--compile-first"))
+    log.info("runs: %s; compile first: %s", runs, baseline)
     key = f"first_{args.first}_newest_searchable_s"
     out = {
         key: round(statistics.median(r["searchable_s"] for r in runs), 1),
@@ -102,6 +125,10 @@ def main() -> int:
         "newest_first_library": args.photos,
         "newest_first_load": round(os.getloadavg()[0], 1),
     }
+    if baseline:
+        out[f"first_{args.first}_newest_searchable_compile_first_s"] = round(
+            statistics.median(r["searchable_s"] for r in baseline), 1)
+        out["newest_first_compile_first_runs"] = [round(r["searchable_s"], 1) for r in baseline]
     results_path = ROOT / "bench" / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results.update(out)

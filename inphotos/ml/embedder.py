@@ -32,6 +32,7 @@ from inphotos.ml.download import (
 from inphotos.ml.fast import (
     COMPILE_MIN_PHOTOS_COLD,
     COMPILE_MIN_PHOTOS_WARM,
+    EAGER_FIRST_PHOTOS,
     CompiledImageTower,
     bf16_is_faster,
     encode_text_short,
@@ -290,7 +291,11 @@ class ClipEmbedder:
             tower = CompiledImageTower(self.model, batch_size, self.spec.key, self.cache_dir)
             if tower.known_slower():
                 return
-            needed = COMPILE_MIN_PHOTOS_WARM if tower.warm() else COMPILE_MIN_PHOTOS_COLD
+            if tower.warm():
+                needed = COMPILE_MIN_PHOTOS_WARM
+            else:  # the newest photos go through first, then ~40 s of compiling
+                tower.defer(EAGER_FIRST_PHOTOS)
+                needed = COMPILE_MIN_PHOTOS_COLD + EAGER_FIRST_PHOTOS
             if count >= needed:
                 log.info("Compiling the image tower for %d photos", count)
                 self._compiled = tower

@@ -6,7 +6,10 @@
   such as SigLIP's, keep the full pass).
 - The image tower can be compiled with torch.compile for CPU: ~1.6x on a laptop, identical
   output. Compilation costs tens of seconds once (cached on disk across runs), so it is only
-  used when enough photos wait, and any failure falls back to eager mode.
+  used when enough photos wait, and any failure falls back to eager mode. The first compile
+  waits until EAGER_FIRST_PHOTOS have gone through eagerly: the indexer sends the newest
+  photos first, and a person who adds a big folder can search those within a minute instead
+  of waiting for the compiler first.
 
 Where verdicts and compiled graphs are kept on disk is the caller's choice (`cache_dir`):
 this module never reads the app's paths. With no folder, nothing is remembered.
@@ -27,6 +30,9 @@ log = logging.getLogger(__name__)
 COMPILE_MIN_PHOTOS_COLD = 1500
 #: ...or this many once a compiled graph for this model is cached on disk (a few seconds).
 COMPILE_MIN_PHOTOS_WARM = 150
+#: Photos embedded eagerly before a first (uncached) compile starts; a cached graph compiles
+#: in seconds and starts at once.
+EAGER_FIRST_PHOTOS = 1000
 
 
 def short_text_supported(model: Any) -> bool:
@@ -132,6 +138,11 @@ class CompiledImageTower:
         self.speedup: float | None = None
         self._eager: list[float] = []
         self._compiled: list[float] = []
+        self._eager_left = 0  # photos to embed eagerly, untimed, before the trials
+
+    def defer(self, photos: int) -> None:
+        """Embed the next `photos` eagerly before the trials and the compile begin."""
+        self._eager_left = photos
 
     @property
     def marker(self) -> Path | None:
@@ -178,6 +189,9 @@ class CompiledImageTower:
 
         n = x.shape[0]
         if self.failed:
+            return self.model.encode_image(x)
+        if self._eager_left > 0:
+            self._eager_left -= n
             return self.model.encode_image(x)
         if len(self._eager) < self.TRIAL_BATCHES and not self.warm():
             t0 = time.perf_counter()

@@ -118,6 +118,54 @@ def test_compiling_that_does_not_pay_is_dropped_and_remembered(
     assert again._compiled is None  # the next run does not compile again
 
 
+@pytest.mark.skipif(
+    not any(shutil.which(cxx) for cxx in ("g++", "clang++", "c++")),
+    reason="torch.compile for the CPU needs a C++ compiler",
+)
+def test_a_first_compile_waits_until_the_newest_photos_are_embedded(
+    tiny_model, pixels, tmp_path, monkeypatch
+) -> None:
+    """The indexer sends the newest photos first: they must not queue behind ~40 s of
+    compiling, so an uncached compile starts only after the first EAGER_FIRST_PHOTOS."""
+    import torch
+
+    from inphotos.ml.embedder import ClipEmbedder
+    from inphotos.ml.fast import COMPILE_MIN_PHOTOS_COLD, CompiledImageTower
+
+    monkeypatch.setattr(CompiledImageTower, "MIN_GAIN", 0.0)
+    monkeypatch.setattr("inphotos.ml.embedder.EAGER_FIRST_PHOTOS", 3 * len(pixels))
+    compiles: list[int] = []
+    real_compile = torch.compile
+
+    def counting_compile(module, **kwargs):  # type: ignore[no-untyped-def]
+        compiles.append(len(compiles))
+        return real_compile(module, **kwargs)
+
+    monkeypatch.setattr(torch, "compile", counting_compile)
+    emb = ClipEmbedder(tiny_model, precision="fp32", cache_dir=tmp_path)
+    emb.prepare(count=COMPILE_MIN_PHOTOS_COLD, batch_size=len(pixels))
+    assert emb._compiled is None  # too few photos to pay for the compile after the deferral
+    emb.prepare(count=COMPILE_MIN_PHOTOS_COLD + 3 * len(pixels), batch_size=len(pixels))
+    tower = emb._compiled
+    assert tower is not None
+    for _ in range(3):  # the newest photos: eager, not even timed as trials
+        emb.encode_pixels(pixels)
+    assert compiles == []
+    assert tower._eager == []
+    for _ in range(3):  # then the two trials and the compile
+        emb.encode_pixels(pixels)
+    assert len(tower._eager) == tower.TRIAL_BATCHES
+    assert compiles == [0]
+    # Once a faster graph is cached, a later run compiles at once.
+    emb.encode_pixels(pixels)
+    emb.encode_pixels(pixels)
+    assert tower.warm()
+    again = ClipEmbedder(tiny_model, precision="fp32", cache_dir=tmp_path)
+    again.prepare(count=COMPILE_MIN_PHOTOS_COLD, batch_size=len(pixels))
+    assert again._compiled is not None
+    assert again._compiled._eager_left == 0
+
+
 def test_small_jobs_stay_eager(tiny_model, tmp_path, monkeypatch) -> None:
     from inphotos.ml.embedder import ClipEmbedder
 
