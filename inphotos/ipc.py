@@ -95,6 +95,7 @@ def result_rows(result: SearchResult) -> dict[str, Any]:
     """A search's result as plain data: what the app sends and the CLI prints."""
     return {"hits": [hit_row(h) for h in result.hits], "matched": result.matched,
             "weaker": result.weaker, "cutoff": result.cutoff,
+            "more": result.more, "weaker_more": result.weaker_more,
             "summary": result.summary() if result.cutoff is not None else ""}
 
 

@@ -246,7 +246,9 @@ class SearchResult:
 
     `matched` photos stand out above the cut-off; `weaker` ones score below it but still
     closer than the photo's background (shown only when asked for: `include_weaker`).
-    `more` is True when the counts are lower bounds (the search stopped counting).
+    `more` is True when the counts are lower bounds (the search stopped counting);
+    `weaker_more` when only the weaker count is (every match was found, and the search did not
+    go deeper to count what lies below them).
     `cutoff` is the raw cosine where matches end (None for a plain ranked list).
     """
 
@@ -256,12 +258,13 @@ class SearchResult:
     cutoff: float | None = None
     more: bool = False
     total: int = 0  # photos the search looked at (after filters)
+    weaker_more: bool = False
 
     def summary(self) -> str:
         plus = "+" if self.more else ""
         text = f"{self.matched}{plus} match" + ("" if self.matched == 1 and not plus else "es")
         if self.weaker:
-            text += f" · {self.weaker}{plus} weaker"
+            text += f" · {self.weaker}{'+' if self.more or self.weaker_more else ''} weaker"
         return text
 
 

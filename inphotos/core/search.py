@@ -116,10 +116,16 @@ def ranked(
     folders: Sequence[str] | None = None,
     matching: int | None = None,
     matching_ids: list[int] | None = None,
+    deeper: bool = False,
 ) -> list[tuple[int, float]]:
     """The `count` photos nearest to `vector` among those passing `filters` (and of `folders`
     only, when given): (id, cosine similarity), best first. `matching`: how many pass, and
     `matching_ids`: which, if known (a small filtered set is then searched without a query).
+
+    `deeper`: the ranking goes on below `count` for as far as the graph's candidates reach
+    (all of them are returned), and `count` is not oversampled: a cut-off that counts the
+    matches needs their number and dates more than the exact order of the last ones, and a
+    graph search costs about as much as its candidates.
     """
     total = store.count()
     narrowed = bool(filters) or folders is not None
@@ -149,7 +155,7 @@ def ranked(
     if narrowed:
         candidates = max(MIN_CANDIDATES, math.ceil(count * FILTER_OVERSAMPLE * total / matching))
     else:
-        candidates = max(MIN_CANDIDATES, count * OVERSAMPLE)
+        candidates = max(MIN_CANDIDATES, count * (1 if deeper else OVERSAMPLE))
     if total <= EXHAUSTIVE_LIMIT:
         candidates = total
     while True:
@@ -160,7 +166,7 @@ def ranked(
             break
         candidates *= 4
     pairs.sort(key=lambda p: -p[1])
-    return pairs[:count]
+    return pairs if deeper else pairs[:count]
 
 
 def by_best_frames(
@@ -222,12 +228,20 @@ def search(
     if scale is not None and not include_weaker:
         floor = max(floor if floor is not None else -2.0, scale.weak)
     want = offset + k
-    # ranked() oversamples the graph's candidates itself; a cut-off usually ends within 4 pages
-    # (filtered, each page costs 1/fraction more candidates: start with one).
+    # A cut-off usually ends within 4 pages: unfiltered, the graph is asked for 4 pages' worth
+    # of candidates, oversampled as ranked() would (the first page's order is as good as a
+    # plain ranking's), and all of them are kept; each deeper round asks for 4x as many.
+    # Filtered, each page costs 1/fraction more candidates: start with one (ranked() oversamples).
     deeper = floor is not None and not narrowed
-    pool = max(want * (4 if deeper else 1), 10) + len(exclude)
+    pool = max(want * (4 * OVERSAMPLE if deeper else 1), 10) + len(exclude)
+    # Through the graph, a deeper round costs about as much as its candidates (~0.1 s for
+    # 3,200 at a million photos): it is paid to find every match, not to count weaker ones.
+    # Once the matches are all in, the weaker ones are counted as far as the graph went
+    # ("2,000+ weaker"); from the in-memory columns or a small library, counting is cheap.
+    graph = not narrowed or matching > COLUMNS_EXACT_LIMIT
+    weaker_more = False
     while True:
-        pairs = ranked(store, vector, pool, filters, folders, matching, matching_ids)
+        pairs = ranked(store, vector, pool, filters, folders, matching, matching_ids, deeper=deeper)
         exhausted = len(pairs) < pool
         pairs = [(i, s) for i, s in pairs if i not in exclude]
         if min_score is not None:
@@ -238,8 +252,11 @@ def search(
             break
         if floor is None and sort == "relevance" and len(pairs) >= want:
             break
+        if graph and scale is not None and not include_weaker and pairs and pairs[-1][1] < scale.cutoff:
+            weaker_more = True  # the last one ranked is weaker: there may be more below it
+            break
         pool = min(pool * 4, MAX_POOL)
-    more = not exhausted and (floor is None or (bool(pairs) and pairs[-1][1] >= floor))
+    more = not (exhausted or weaker_more) and (floor is None or (bool(pairs) and pairs[-1][1] >= floor))
     if scale is None:  # a plain ranking: everything (above min_score) counts as listed
         listed, weaker = pairs, 0
         everything = max(len(pairs), matching - len(exclude))
@@ -263,4 +280,5 @@ def search(
         for r, (_, s) in zip(records, page, strict=True) if r is not None
     ]
     hits = with_frame_times(store, vector, hits)
-    return SearchResult(hits, matched, weaker, scale.cutoff if scale else None, more, matching)
+    return SearchResult(hits, matched, weaker, scale.cutoff if scale else None, more, matching,
+                        weaker_more=weaker_more)

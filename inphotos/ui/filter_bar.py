@@ -123,7 +123,8 @@ class FilterBar(QWidget):
         kind = str(self.kind.currentData() or "")
         return Filters(after, before, folder, (kind,) if kind else (), str(self.shape.currentData() or ""))
 
-    def show_weaker_offer(self, weaker: int) -> None:
-        """Offer the `weaker` matches not shown (0: hide the offer)."""
-        self.weaker.setText(f"Show {weaker:,} weaker")
+    def show_weaker_offer(self, weaker: int, at_least: bool = False) -> None:
+        """Offer the `weaker` matches not shown (0: hide the offer); `at_least`: there may be
+        more than that (the search counted them only as far as it looked for matches)."""
+        self.weaker.setText(f"Show {weaker:,}{'+' if at_least else ''} weaker")
         self.weaker.setVisible(weaker > 0)

@@ -46,7 +46,7 @@ class ViewController(QObject):
 
     status = pyqtSignal(str)  # a line for the status bar
     results_shown = pyqtSignal(object)  # Results, once they are in the grid
-    weaker_available = pyqtSignal(int)  # weaker matches not shown (0: none, or shown)
+    weaker_available = pyqtSignal(int, bool)  # weaker matches not shown (0: none, or shown), "or more"
 
     def __init__(self, session: LibrarySession, model: PhotoModel, grid: PhotoGrid,
                  search: SearchBar, parent: QObject | None = None) -> None:
@@ -284,7 +284,8 @@ class ViewController(QObject):
         request = results.request
         hidden = 0 if request is None or request.include_weaker or results.kind is ResultKind.BROWSE \
             else weaker
-        self.weaker_available.emit(hidden)
+        result = results.result
+        self.weaker_available.emit(hidden, result is not None and (result.more or result.weaker_more))
         if results.kind is ResultKind.BROWSE:
             self.set_indexing(self.session.index.running)
         self.results_shown.emit(results)

@@ -138,6 +138,34 @@ def test_the_cutoff_lists_matches_and_counts_the_weaker(store: PhotoStore) -> No
     assert r.summary() == f"{n_match} matches · {n_weak} weaker"
 
 
+def test_a_big_librarys_weaker_count_stops_where_the_matches_end(store: PhotoStore,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the graph (a library too big to search exhaustively), every match is found but
+    the weaker ones are counted only as deep as finding the matches went: "20 matches ·
+    800+ weaker". Asked to show them, or searched over the in-memory columns, they are exact."""
+    monkeypatch.setattr(search_module, "EXHAUSTIVE_LIMIT", 0)
+    q = _queries(1, seed=12)[0]
+    exact = _brute(store, q, Filters())
+    top, deep = exact[20][1], exact[1500][1]  # matches: the best ~20; weaker: down to ~1,500
+    reach = (top - deep) / 0.5  # cut-off - weak = (1 - WEAK_FRACTION) * z * spread
+    scale = QueryScale(top - reach, reach / 4, 4.0)
+    n_match = sum(1 for _, s in exact if s >= scale.cutoff)
+    n_weak = sum(1 for _, s in exact if scale.weak <= s < scale.cutoff)
+    r = search(store, q, k=10, scale=scale)
+    assert r.matched == n_match
+    assert not r.more  # the matches are all there...
+    assert r.weaker_more  # ...the weaker ones only as far as the graph was asked
+    assert 0 < r.weaker < n_weak
+    assert r.summary() == f"{n_match} matches · {r.weaker}+ weaker"
+    shown = search(store, q, k=N, scale=scale, include_weaker=True)
+    assert (shown.matched, shown.weaker, shown.weaker_more) == (n_match, n_weak, False)
+    f = Filters(folder="/lib/a")  # the columns rank all of a filtered set: exact counts
+    in_a = _brute(store, q, f)
+    filtered = search(store, q, k=10, scale=scale, filters=f)
+    assert filtered.weaker == sum(1 for _, s in in_a if scale.weak <= s < scale.cutoff)
+    assert not filtered.weaker_more
+
+
 def test_min_score_combines_with_filters(store: PhotoStore) -> None:
     q = _queries(1, seed=11)[0]
     f = Filters(orientation="landscape")
