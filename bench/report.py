@@ -315,9 +315,9 @@ def instant_section(results: dict[str, Any]) -> list[str]:
         f"Made by `make bench-instant` (`python -m bench.instant --runs {r.get('runs')}`):",
         f"{r.get('photos')} photos, ViT-B-32 with random weights; rclip's own model files made",
         "with random weights in its layout (`bench/rclip_models.py`). Medians; InPhotos and rclip",
-        "run alternately so both see the same load. This machine (2 cores) was shared with other",
-        f"work while measuring (load average {r.get('load_average')} at the end), so compare the",
-        f"figures side by side rather than with the goals' absolute numbers. Date: {r.get('date')}.",
+        "run alternately so both see the same load (this machine has 2 cores; load average",
+        f"{r.get('load_average')} at the end: on a busy machine, compare the figures side by side",
+        f"rather than with the goals' absolute numbers). Date: {r.get('date')}.",
         "",
         "| figure | what | value | goal |",
         "| --- | --- | ---: | --- |",
@@ -351,6 +351,7 @@ def newest_first_section(results: dict[str, Any]) -> list[str]:
     if not keys:
         return []
     key = keys[0]
+    baseline = key[:-2] + "_compile_first_s"
     runs = results.get("newest_first_runs", [])
     return [
         "",
@@ -371,6 +372,13 @@ def newest_first_section(results: dict[str, Any]) -> list[str]:
         f"{results[key]} | ≤ 60 |",
         f"| `newest_first_scan_s` | of which the scan of the whole folder (s) | "
         f"{results.get('newest_first_scan_s', '—')} | — |",
+        *([f"| `{baseline}` | the same, compiling the image tower before the first photo "
+           f"(`--baseline`, alternately; runs: "
+           f"{', '.join(str(x) for x in results.get('newest_first_compile_first_runs', []))} s) | "
+           f"{results[baseline]} | — |"] if baseline in results else []),
+        "",
+        "The first 1,000 photos go through the model eagerly; a first, uncached torch.compile of",
+        "the image tower (tens of seconds on a busy machine) starts after them.",
     ]
 
 
