@@ -39,6 +39,10 @@ RUNTIME_MODULES = (
     "PyQt6.QtCore", "PyQt6.QtGui", "PyQt6.QtWidgets", "PyQt6.QtNetwork",
     "torch", "torchvision", "open_clip", "open_clip.tokenizer", "timm", "huggingface_hub",
     "safetensors", "ftfy", "regex", "tqdm", "onnxruntime", "onnx",
+    # Formats and features beyond JPEG/PNG/HEIC: camera RAW, JPEG XL, videos and their player,
+    # the system trash, folder watching, single-threaded BLAS for categories.
+    "rawpy", "pillow_jxl", "av", "PyQt6.QtMultimedia", "send2trash", "watchdog.observers",
+    "threadpoolctl",
     "inphotos.app", "inphotos.args", "inphotos.cli", "inphotos.cli.commands", "inphotos.core.library",
     "inphotos.ml.embedder", "inphotos.ml.text_onnx", "inphotos.ipc", "inphotos.ui.single_instance",
 )
