@@ -39,10 +39,9 @@ RUNTIME_MODULES = (
     "PyQt6.QtCore", "PyQt6.QtGui", "PyQt6.QtWidgets", "PyQt6.QtNetwork",
     "torch", "torchvision", "open_clip", "open_clip.tokenizer", "timm", "huggingface_hub",
     "safetensors", "ftfy", "regex", "tqdm", "onnxruntime", "onnx",
-    # Formats and features beyond JPEG/PNG/HEIC: camera RAW, JPEG XL, videos and their player,
-    # the system trash, folder watching, single-threaded BLAS for categories.
-    "rawpy", "pillow_jxl", "av", "PyQt6.QtMultimedia", "send2trash", "watchdog.observers",
-    "threadpoolctl",
+    # Formats and features beyond JPEG/PNG/HEIC: camera RAW, JPEG XL, videos (the player: the
+    # qt step), the system trash, folder watching, single-threaded BLAS for categories.
+    "rawpy", "pillow_jxl", "av", "send2trash", "watchdog.observers", "threadpoolctl",
     "inphotos.app", "inphotos.args", "inphotos.cli", "inphotos.cli.commands", "inphotos.core.library",
     "inphotos.ml.embedder", "inphotos.ml.text_onnx", "inphotos.ipc", "inphotos.ui.single_instance",
 )
@@ -163,9 +162,12 @@ def _qt() -> str:
     _check({"jpeg", "png", "svg"} <= formats, f"Qt image formats missing: {sorted(formats)}")
     drawn = not QIcon(str(resource(ICON))).pixmap(64, 64).isNull()  # Qt's SVG icon engine
     _check(drawn, f"cannot load the app icon {resource(ICON)}")
+    from inphotos.ui.video_player import multimedia  # as the preview loads it
+
+    _check(not multimedia()[2], multimedia()[2])
     if owned:
         del app  # gone again, so a later QApplication (the app's, pytest-qt's) starts clean
-    return f"platform {name}; {len(formats)} image formats; SVG app icon drawn"
+    return f"platform {name}; {len(formats)} image formats; SVG app icon drawn; Qt Multimedia"
 
 
 def _data() -> str:
