@@ -119,3 +119,11 @@ class DecodeError(InPhotosError):
     def __init__(self, *args: object, retry_later: bool = False, advice: Advice | None = None) -> None:
         super().__init__(*args, advice=advice)
         self.retry_later = retry_later
+
+    @classmethod
+    def unreadable(cls, e: FileNotFoundError | PermissionError) -> DecodeError:
+        """A file that went away while it was being indexed (looked at again by the next
+        scan), or that may not be read: what every decoder says of these two."""
+        if isinstance(e, FileNotFoundError):
+            return cls("file not found (deleted while indexing)", retry_later=True)
+        return cls("no permission to read the file")

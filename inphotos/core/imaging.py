@@ -351,10 +351,8 @@ def open_upright(
         raise DecodeError("too many pixels (possible decompression bomb), skipped") from e
     except UnidentifiedImageError as e:
         raise DecodeError("not an image, or an image format InPhotos cannot read") from e
-    except FileNotFoundError as e:
-        raise DecodeError("file not found (deleted while indexing)", retry_later=True) from e
-    except PermissionError as e:
-        raise DecodeError("no permission to read the file") from e
+    except (FileNotFoundError, PermissionError) as e:
+        raise DecodeError.unreadable(e) from e
     except MemoryError as e:
         raise DecodeError("not enough memory to decode this image") from e
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as e:

@@ -109,10 +109,8 @@ def open_raw(
         raise
     except MemoryError as e:
         raise DecodeError("not enough memory to decode this RAW file") from e
-    except FileNotFoundError as e:
-        raise DecodeError("file not found (deleted while indexing)", retry_later=True) from e
-    except PermissionError as e:
-        raise DecodeError("no permission to read the file") from e
+    except (FileNotFoundError, PermissionError) as e:
+        raise DecodeError.unreadable(e) from e
     except (rawpy.LibRawError, rawpy.NotSupportedError, OSError, ValueError) as e:
         raise DecodeError(_reason(e, rawpy)) from e
     if orientation in (5, 6, 7, 8):

@@ -88,10 +88,8 @@ def _open(path: str | os.PathLike[str]) -> Any:
 
     try:
         return av.open(os.fspath(path), metadata_errors="ignore")
-    except FileNotFoundError as e:
-        raise DecodeError("file not found (deleted while indexing)", retry_later=True) from e
-    except PermissionError as e:
-        raise DecodeError("no permission to read the file") from e
+    except (FileNotFoundError, PermissionError) as e:
+        raise DecodeError.unreadable(e) from e
     except av.FFmpegError as e:
         raise DecodeError(f"damaged or unreadable video: {_reason(e)}") from e
     except OSError as e:
