@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.instant import make_photos
-from bench.report import write_markdown
+from bench.report import load_results, save_results
 from bench.run import DATA, ROOT, b32_model, machine
 from inphotos.core.pipeline import BACKGROUND_NICENESS
 
@@ -140,12 +139,10 @@ def main() -> None:
     for kind, rows in runs.items():
         for key in ("s", "per_s", "steady_per_s"):
             r[f"{kind}_{key}"] = round(statistics.median(x[key] for x in rows), 2)
-    out = ROOT / "bench" / "results.json"
-    results = json.loads(out.read_text()) if out.exists() else {}
+    results = load_results()
     results["cluster"] = r
     results.setdefault("machine", machine())
-    out.write_text(json.dumps(results, indent=2))
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    save_results(results)
     log.info("cluster: %s", r)
 
 

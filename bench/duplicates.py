@@ -194,18 +194,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="library size whose groups the view reads")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    path = ROOT / "bench" / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
+    from bench.report import load_results, save_results
+
+    results = load_results()
     given = argv if argv is not None else sys.argv[1:]
     results["dups_command"] = " ".join(["python -m bench.duplicates", *given])
     if args.n:
         bench_incremental(args.n, results)
     if args.groups_of:
         bench_groups_of(args.groups_of, results)
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    from bench.report import write_markdown
-
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    save_results(results)
     print(json.dumps({k: v for k, v in results.items() if k.startswith("dups_")}, indent=2))
     return 0
 

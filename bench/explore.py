@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.report import write_markdown
-from bench.run import BATCH, ROOT, b32_model, scale_library
+from bench.report import load_results, record
+from bench.run import BATCH, b32_model, scale_library
 from bench.vectors import ClusteredVectors
 
 log = logging.getLogger("bench.explore")
@@ -157,8 +157,7 @@ def bench_read_and_indexing(lib: Any, out: dict[str, Any], batches: int = 60) ->
     lib.store.write(WriteBatch(remove_photo_ids=added))  # the stored library as it was
     out["scoring_per_batch_ms"] = round(statistics.median(hook_ms), 2)
     out["write_per_batch_ms"] = round(statistics.median(write_ms), 2)
-    previous = json.loads((ROOT / "bench" / "results.json").read_text()) \
-        if (ROOT / "bench" / "results.json").exists() else {}
+    previous = load_results()
     for name, rate_key in (("cpu", "index_e2e_img_per_s"), ("gpu", "gpu_index_e2e_img_per_s")):
         rate = previous.get(rate_key)
         if rate:
@@ -207,11 +206,7 @@ def main() -> int:
     for n in sizes:
         key = _key(n)
         out[f"recount_s_{key}"] = round(n * out["read_vector_us"] / 1e6 + out[f"scoring_s_{key}"], 1)
-    results_file = ROOT / "bench" / "results.json"
-    results = json.loads(results_file.read_text()) if results_file.exists() else {}
-    results["explore"] = out
-    results_file.write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    record({"explore": out})
     print(json.dumps(out, indent=2))
     return 0
 

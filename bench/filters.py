@@ -18,7 +18,6 @@ from the database) and from the columns' snapshot that the previous close saved.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -207,13 +206,11 @@ def main() -> int:
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     DATA.mkdir(parents=True, exist_ok=True)
-    out = ROOT / "bench" / "results.json"
-    results = json.loads(out.read_text()) if out.exists() else {}
-    bench_filters(args.n, results, partial_of=args.partial_of)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    from bench.report import write_markdown
+    from bench.report import load_results, save_results
 
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    results = load_results()
+    bench_filters(args.n, results, partial_of=args.partial_of)
+    save_results(results)
     return 0
 
 

@@ -15,7 +15,6 @@ Writes the medians into bench/results.json and docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import statistics
@@ -29,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from bench.corpus import natural_image
-from bench.report import write_markdown
-from bench.run import DATA, ROOT, b32_model
+from bench.report import record
+from bench.run import DATA, b32_model
 
 log = logging.getLogger("bench")
 HEIC_SIZE = (4032, 3024)
@@ -149,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     figures = measure(args.runs, args.files)
     log.info("%s", figures)
-    out_json = ROOT / "bench" / "results.json"
-    results = json.loads(out_json.read_text()) if out_json.exists() else {}
-    results["formats"] = figures
-    out_json.write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    record({"formats": figures})
     return 0
 
 

@@ -27,8 +27,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.report import write_markdown
-from bench.run import ROOT
+from bench.report import record
 
 log = logging.getLogger("bench")
 SHAPES = [(4032, 3024)] * 5 + [(3024, 4032)] * 2 + [(1920, 1080), (1080, 1920), (3000, 3000), (8000, 2000)]
@@ -249,11 +248,7 @@ def main() -> None:
     result["date"] = datetime.now(UTC).date().isoformat()
     result["command"] = "QT_QPA_PLATFORM=offscreen python -m bench.grid_scroll " + " ".join(sys.argv[1:])
     log.info("%s", json.dumps(result, indent=1))
-    path = ROOT / "bench" / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-    results["grid"] = result
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    record({"grid": result})
 
 
 if __name__ == "__main__":

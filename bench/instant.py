@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.report import write_markdown
+from bench.report import load_results, save_results
 from bench.run import DATA, QUERIES, ROOT, b32_model, machine
 
 log = logging.getLogger("bench")
@@ -127,7 +127,7 @@ def _until_shown(command: list[str], env: dict[str, str]) -> float:
     return shown
 
 
-def window_start(spec: str, home: Path, runs: int) -> dict[str, float]:
+def window_start(spec: str, home: Path, runs: int) -> dict[str, Any]:
     """Process start to the app's window on screen (its event loop running), and the same for
     a bare PyQt6 window in the same venv, alternately: the floor no Qt app goes below."""
     env = {**os.environ, "INPHOTOS_STARTUP_PROBE": "1", "QT_QPA_PLATFORM": "offscreen",
@@ -242,13 +242,11 @@ def main() -> int:
     log.info("window: %s", r)
     r.update(app_running(spec, home, args.runs, loaded_before))
     log.info("app: %s", r)
-    out_json = ROOT / "bench" / "results.json"
-    results = json.loads(out_json.read_text()) if out_json.exists() else {}
+    results = load_results()
     results.setdefault("machine", machine())
     results["instant"] = {**r, "date": machine()["date"], "photos": args.photos, "runs": args.runs,
                           "load_average": round(os.getloadavg()[0], 1)}
-    out_json.write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    save_results(results)
     return 0
 
 

@@ -21,7 +21,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.report import write_markdown
+from bench.report import record
 from bench.run import QUERIES, ROOT
 
 log = logging.getLogger("bench")
@@ -112,13 +112,8 @@ def main() -> int:
     for row in rows:
         if base and "img_per_s_fp32" in row and "img_per_s_fp32" in base:
             row["vs_b32_fp32"] = round(row["img_per_s_fp32"] / base["img_per_s_fp32"], 2)
-    out_json = ROOT / "bench" / "results.json"
-    results = json.loads(out_json.read_text()) if out_json.exists() else {}
-    results["models"] = rows
-    results["models_meta"] = {"batch": args.batch, "runs": args.runs,
-                              "date": datetime.now(UTC).strftime("%Y-%m-%d")}
-    out_json.write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    record({"models": rows, "models_meta": {"batch": args.batch, "runs": args.runs,
+                                            "date": datetime.now(UTC).strftime("%Y-%m-%d")}})
     return 0
 
 

@@ -129,13 +129,9 @@ def main() -> int:
         out[f"first_{args.first}_newest_searchable_compile_first_s"] = round(
             statistics.median(r["searchable_s"] for r in baseline), 1)
         out["newest_first_compile_first_runs"] = [round(r["searchable_s"], 1) for r in baseline]
-    results_path = ROOT / "bench" / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.exists() else {}
-    results.update(out)
-    results_path.write_text(json.dumps(results, indent=2) + "\n")
-    from bench.report import write_markdown
+    from bench.report import record
 
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    record(out)
     print(json.dumps(out, indent=1))
     return 0
 

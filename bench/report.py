@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def load_results() -> dict[str, Any]:
+    """Every figure measured so far (bench/results.json; empty before the first run)."""
+    return dict(json.loads(RESULTS.read_text())) if RESULTS.exists() else {}
+
+
+def save_results(results: dict[str, Any]) -> None:
+    """Write bench/results.json, and docs/benchmarks.md again from it."""
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    write_markdown(results, DOC)
+
+
+def record(figures: dict[str, Any]) -> dict[str, Any]:
+    """Add one bench's figures to bench/results.json and docs/benchmarks.md; all of them."""
+    results = load_results() | figures
+    save_results(results)
+    return results
 
 # (key, what it measures, goal text, check)
 ROWS: list[tuple[str, str, str, Any]] = [

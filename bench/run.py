@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from bench import corpus
-from bench.report import write_markdown
+from bench.report import load_results, save_results
 from bench.vectors import ClusteredVectors
 
 log = logging.getLogger("bench")
@@ -327,8 +327,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     os.environ["INPHOTOS_HOME"] = str(DATA / "home")
     DATA.mkdir(parents=True, exist_ok=True)
-    out_json = ROOT / "bench" / "results.json"
-    previous = json.loads(out_json.read_text()) if out_json.exists() else {}
+    previous = load_results()
     results: dict[str, Any] = {k: v for k, v in previous.items() if k != "_previous"}
     results["_previous"] = previous
     results["machine"] = machine()
@@ -372,9 +371,8 @@ def main() -> int:
         if f"{name}_1M" in results:  # the headline figures are the ones at a million photos
             results[name] = results[f"{name}_1M"]
     results["gpu_index_e2e_img_per_s"] = results.get("gpu_index_e2e_img_per_s")
-    out_json.write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
-    log.info("wrote %s and docs/benchmarks.md", out_json)
+    save_results(results)
+    log.info("wrote bench/results.json and docs/benchmarks.md")
     return 0
 
 

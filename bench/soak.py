@@ -33,8 +33,8 @@ import numpy as np
 from PIL import Image
 
 from bench import corpus
-from bench.report import write_markdown
-from bench.run import DATA, ROOT, machine, pct
+from bench.report import load_results, save_results
+from bench.run import DATA, machine, pct
 
 log = logging.getLogger("bench.soak")
 
@@ -318,12 +318,9 @@ def main() -> int:
     summary = {k: v for k, v in r.items() if not k.endswith("_samples")}
     print(json.dumps(summary, indent=1))
     if not args.no_write:
-        out = ROOT / "bench" / "results.json"
-        results = json.loads(out.read_text()) if out.exists() else {}
-        results = {k: v for k, v in results.items() if not k.startswith("soak_")} | r
-        out.write_text(json.dumps(results, indent=2) + "\n")
-        write_markdown(results, ROOT / "docs" / "benchmarks.md")
-        log.info("wrote %s and docs/benchmarks.md", out)
+        results = {k: v for k, v in load_results().items() if not k.startswith("soak_")} | r
+        save_results(results)
+        log.info("wrote bench/results.json and docs/benchmarks.md")
     log.info("soak %s", "passed" if r["soak_passed"] else "FAILED")
     return 0 if r["soak_passed"] else 1
 

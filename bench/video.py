@@ -14,7 +14,6 @@ in bench/.data. Writes the `video` figures into bench/results.json and docs/benc
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import statistics
@@ -26,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from bench.corpus import natural_image
-from bench.report import write_markdown
-from bench.run import DATA, ROOT, b32_model
+from bench.report import record
+from bench.run import DATA, b32_model
 
 log = logging.getLogger("bench")
 
@@ -165,11 +164,7 @@ def main() -> int:
                   for name, clip in clips],
     }
     log.info("%s", video)
-    out_json = ROOT / "bench" / "results.json"
-    results = json.loads(out_json.read_text()) if out_json.exists() else {}
-    results["video"] = video
-    out_json.write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results, ROOT / "docs" / "benchmarks.md")
+    record({"video": video})
     return 0
 
 
