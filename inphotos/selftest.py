@@ -164,7 +164,8 @@ def _qt() -> str:
     _check(drawn, f"cannot load the app icon {resource(ICON)}")
     from inphotos.ui.video_player import multimedia  # as the preview loads it
 
-    _check(not multimedia()[2], multimedia()[2])
+    why_not = multimedia()[2]
+    _check(not why_not, why_not)
     if owned:
         del app  # gone again, so a later QApplication (the app's, pytest-qt's) starts clean
     return f"platform {name}; {len(formats)} image formats; SVG app icon drawn; Qt Multimedia"

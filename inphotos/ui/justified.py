@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 #: The geometry before the first photos arrive. numpy is imported where photos are laid
 #: out, not here: it loads with the library on a worker thread, and the window, which makes
 #: an empty layout, is on screen before that (~0.1 s sooner).
-_NOTHING: Any = ()
+NO_ROWS: Any = ()
 
 #: Extreme shapes are boxed as if they were this wide or narrow (a 10:1 panorama alone in a
 #: row would make it a sliver); the photo is fitted inside its box.
@@ -57,14 +57,14 @@ class JustifiedLayout:
         self.row_height = max(1, row_height)
         self.spacing = spacing
         self.header_height = header_height
-        self._aspects: np.ndarray = _NOTHING
+        self._aspects: np.ndarray = NO_ROWS
         self._labels: list[str] = []
-        self._x: np.ndarray = _NOTHING
-        self._w: np.ndarray = _NOTHING
-        self._row: np.ndarray = _NOTHING  # the layout row of each item
-        self._row_y: np.ndarray = _NOTHING  # top of each row's photos
-        self._row_h: np.ndarray = _NOTHING
-        self._row_first: np.ndarray = _NOTHING  # first item of each row
+        self._x: np.ndarray = NO_ROWS
+        self._w: np.ndarray = NO_ROWS
+        self._row: np.ndarray = NO_ROWS  # the layout row of each item
+        self._row_y: np.ndarray = NO_ROWS  # top of each row's photos
+        self._row_h: np.ndarray = NO_ROWS
+        self._row_first: np.ndarray = NO_ROWS  # first item of each row
         self._row_label: list[str] = []  # the header above the row ("" none)
         self._open = False  # the last row is unfilled: more photos may join it
         self._bottom = 0  # y below the last row
@@ -87,7 +87,7 @@ class JustifiedLayout:
 
             self._aspects = np.asarray(aspects, np.float64).reshape(-1)
         else:
-            self._aspects = _NOTHING
+            self._aspects = NO_ROWS
         self._labels = list(labels)
         self._relayout_from_row(0)
 

@@ -11,13 +11,13 @@ import logging
 import os
 from collections import OrderedDict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
 
 from inphotos.records import PhotoRecord, format_duration
-from inphotos.ui.justified import box_aspects
+from inphotos.ui.justified import NO_ROWS, box_aspects
 
 if TYPE_CHECKING:
     import numpy as np
@@ -289,7 +289,7 @@ class PhotoModel(QAbstractListModel):
         photos = self._photos[first:end]
         n = len(photos)
         if not n:  # the empty grid the window opens with: no numpy needed yet
-            return cast("np.ndarray", ()), []
+            return NO_ROWS, []
         import numpy as np  # loaded by then: the library that sent the photos needs it
 
         aspects = box_aspects(np.fromiter((p.width for p in photos), np.float64, n),

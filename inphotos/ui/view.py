@@ -280,11 +280,10 @@ class ViewController(QObject):
                                   frame_times=results.frame_times)
             self.grid.scrollToTop()
         self.status.emit(self.describe(results))
-        weaker = results.result.weaker if results.result is not None else 0
-        request = results.request
+        result, request = results.result, results.request
+        weaker = result.weaker if result is not None else 0
         hidden = 0 if request is None or request.include_weaker or results.kind is ResultKind.BROWSE \
             else weaker
-        result = results.result
         self.weaker_available.emit(hidden, result is not None and (result.more or result.weaker_more))
         if results.kind is ResultKind.BROWSE:
             self.set_indexing(self.session.index.running)
